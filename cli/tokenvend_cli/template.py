@@ -1,0 +1,153 @@
+"""template.yaml as the local tools see it: parsed with cfn-flip (which understands the
+short intrinsic tags ``!Ref``, ``!Sub``, ``!GetAtt``...), with intrinsics resolved the
+way ``sam local`` resolves them for local use: parameters take their defaults unless
+overridden, pseudo parameters take local values, and a resource's ``Ref``/``GetAtt``
+takes the physical name or ARN the local stack gave it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cfn_tools import load_yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_TEMPLATE = PROJECT_ROOT / "template.yaml"
+LOCAL_PSEUDO = {
+    "AWS::Region": "us-east-1", "AWS::AccountId": "123456789012", "AWS::Partition": "aws",
+    "AWS::URLSuffix": "amazonaws.com", "AWS::StackName": "tokenvend-local",
+    "AWS::NoValue": None,
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str  # upper case, or ANY
+    path: str
+
+    def matches(self, method: str, path: str) -> bool:
+        return self.path == path and self.method in ("ANY", method.upper())
+
+
+@dataclass
+class FunctionSpec:
+    logical_id: str
+    code_uri: Path
+    handler: str
+    environment: dict[str, str]
+    routes: list[Route] = field(default_factory=list)
+    layers: list[Path] = field(default_factory=list)
+
+
+class Template:
+    def __init__(self, path: str | Path = DEFAULT_TEMPLATE, *, parameters: dict | None = None,
+                 physical: dict | None = None, pseudo: dict | None = None):
+        self.path = Path(path)
+        self.root = self.path.parent
+        self.data = load_yaml(self.path.read_text(encoding="utf-8"))
+        self.parameters = {name: str(spec.get("Default", "")) for name, spec in self.data.get("Parameters", {}).items()}
+        self.parameters.update({k: str(v) for k, v in (parameters or {}).items()})
+        self.physical = dict(physical or {})  # logical id -> {"Ref": ..., "Arn": ...}
+        self.pseudo = {**LOCAL_PSEUDO, **(pseudo or {})}
+
+    @property
+    def resources(self) -> dict:
+        return self.data.get("Resources", {})
+
+    def of_type(self, resource_type: str) -> dict:
+        return {lid: r for lid, r in self.resources.items() if r.get("Type") == resource_type}
+
+    def resolve(self, value):
+        """Resolve the intrinsic functions in ``value`` against parameters and the local stack."""
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            (name, arg), = value.items()
+            if name == "Ref" or name.startswith("Fn::"):
+                return getattr(self, "_" + name.replace("Fn::", "fn_"))(arg)
+        return {k: self.resolve(v) for k, v in value.items()}
+
+    def _Ref(self, name):
+        if name in self.parameters:
+            return self.parameters[name]
+        if name in self.pseudo:
+            return self.pseudo[name]
+        if name in self.physical:
+            return self.physical[name]["Ref"]
+        return name  # an unprovisioned resource: its logical id stands in, as in sam local
+
+    def _fn_GetAtt(self, arg):
+        logical, attribute = arg.split(".", 1) if isinstance(arg, str) else arg
+        return self.physical.get(logical, {}).get(attribute, f"{logical}.{attribute}")
+
+    def _fn_Sub(self, arg):
+        text, extra = (arg, {}) if isinstance(arg, str) else (arg[0], self.resolve(arg[1]))
+
+        def repl(match):
+            name = match.group(1)
+            if name in extra:
+                return str(extra[name])
+            if "." in name:
+                return str(self._fn_GetAtt(name))
+            return str(self._Ref(name))
+        return re.sub(r"\$\{([^!}][^}]*)\}", repl, text)
+
+    def _fn_FindInMap(self, arg):
+        mapping, top, second = (self.resolve(a) for a in arg)
+        return self.data["Mappings"][mapping][top][second]
+
+    def _fn_Join(self, arg):
+        return str(arg[0]).join(str(self.resolve(v)) for v in arg[1])
+
+    def _fn_If(self, arg):
+        condition, yes, no = arg
+        return self.resolve(yes if self.condition(condition) else no)
+
+    def _fn_Equals(self, arg):
+        return self.resolve(arg[0]) == self.resolve(arg[1])
+
+    def _fn_Not(self, arg):
+        return not self._truth(arg[0])
+
+    def _fn_And(self, arg):
+        return all(self._truth(a) for a in arg)
+
+    def _fn_Or(self, arg):
+        return any(self._truth(a) for a in arg)
+
+    def _truth(self, value):
+        if isinstance(value, dict) and set(value) == {"Condition"}:
+            return self.condition(value["Condition"])
+        return bool(self.resolve(value))
+
+    def condition(self, name: str) -> bool:
+        return self._truth(self.data.get("Conditions", {})[name])
+
+    def functions(self) -> list[FunctionSpec]:
+        """Every AWS::Serverless::Function with its Globals applied and its HttpApi routes."""
+        globals_ = self.data.get("Globals", {}).get("Function", {})
+        specs = []
+        for lid, resource in self.of_type("AWS::Serverless::Function").items():
+            props = resource.get("Properties", {})
+            env = dict(globals_.get("Environment", {}).get("Variables", {}))
+            env.update(props.get("Environment", {}).get("Variables", {}))
+            routes = [Route(str(e["Properties"].get("Method", "ANY")).upper(), e["Properties"]["Path"])
+                      for e in props.get("Events", {}).values() if e.get("Type") == "HttpApi"]
+            layers = [self._layer_dir(ref) for ref in props.get("Layers", globals_.get("Layers", []))]
+            specs.append(FunctionSpec(
+                lid, (self.root / props["CodeUri"]).resolve(), props.get("Handler", globals_.get("Handler")),
+                {k: "" if v is None else str(v) for k, v in self.resolve(env).items()},
+                routes, [p for p in layers if p],
+            ))
+        return specs
+
+    def _layer_dir(self, ref) -> Path | None:
+        logical = ref.get("Ref") if isinstance(ref, dict) else None
+        layer = self.resources.get(logical or "", {})
+        if layer.get("Type") != "AWS::Serverless::LayerVersion":
+            return None
+        return (self.root / layer["Properties"]["ContentUri"]).resolve()

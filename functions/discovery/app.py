@@ -1,0 +1,66 @@
+"""GET /.well-known/openid-configuration, /.well-known/oauth-authorization-server and
+/.well-known/openid-configuration/jwks — public, cacheable, with an ETag."""
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.logging import correlation_paths
+
+from tokenvend import bootstrap
+from tokenvend.apigw import domain_name, json_response, not_found_response, oauth_error_response
+from tokenvend.discovery import DISCOVERY_PATHS, JWKS_PATH, cacheable, discovery_document, jwks_document
+from tokenvend.errors import MethodNotAllowed, OAuthError, ServerError
+
+logger = Logger()
+app = APIGatewayHttpResolver()
+container = bootstrap.build()
+READ_METHODS = ["GET", "HEAD"]
+OTHER_METHODS = ["POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+def _cacheable(document: dict):
+    status, headers, body = cacheable(document, app.current_event.get_header_value("if-none-match"))
+    return json_response(status, body, headers)
+
+
+def _discovery():
+    issuer = container.settings.issuer_for(domain_name(app.current_event.raw_event))
+    return _cacheable(discovery_document(issuer, container.store.get_catalog(), container.signer.alg))
+
+
+for path in DISCOVERY_PATHS:
+    app.route(path, method=READ_METHODS)(_discovery)
+
+
+@app.route(JWKS_PATH, method=READ_METHODS)
+def jwks():
+    return _cacheable(jwks_document([container.signer.public_jwk()]))
+
+
+def _method_not_allowed():
+    raise MethodNotAllowed("This endpoint accepts only GET.", headers={"Allow": "GET, HEAD"})
+
+
+for path in (*DISCOVERY_PATHS, JWKS_PATH):
+    app.route(path, method=OTHER_METHODS)(_method_not_allowed)
+
+
+@app.exception_handler(OAuthError)
+def oauth_error(err: OAuthError):
+    logger.warning("discovery request failed", extra={"error": err.error, "reasons": err.reasons})
+    return oauth_error_response(err)
+
+
+@app.exception_handler(Exception)
+def unexpected(exc: Exception):
+    logger.exception("discovery request failed")
+    return oauth_error_response(ServerError("The authorization server could not complete the request."))
+
+
+@app.not_found
+def not_found(_exc):
+    return not_found_response()
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+def lambda_handler(event, context):
+    return app.resolve(event, context)

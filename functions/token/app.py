@@ -1,0 +1,62 @@
+"""POST /connect/token — the client credentials grant.
+
+Thin: the event becomes an ``HttpRequest``, the core's ``TokenEndpoint`` decides, and
+one structured log line records the request (never a secret, header or token). The
+adapters are built once per container, outside the handler.
+"""
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+
+from tokenvend import bootstrap
+from tokenvend.apigw import http_request, json_response, not_found_response, oauth_error_response
+from tokenvend.audit import TokenAudit
+from tokenvend.errors import NO_STORE_HEADERS, OAuthError, ServerError
+from tokenvend.token_endpoint import TOKEN_PATH
+
+logger = Logger()
+metrics = Metrics()
+app = APIGatewayHttpResolver()
+container = bootstrap.build()
+
+
+@app.route(TOKEN_PATH, method=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+def token():
+    audit = TokenAudit()
+    try:
+        event = app.current_event.raw_event
+        issuer = container.settings.issuer_for(event["requestContext"]["domainName"])
+        body = container.token_endpoint.handle(http_request(event), issuer, audit)
+    except OAuthError as err:
+        audit.failed(err)
+        raise
+    finally:
+        logger.info("token request", extra=audit.as_log())
+    metrics.add_metric(name="TokensIssued", unit=MetricUnit.Count, value=1)
+    return json_response(200, body, NO_STORE_HEADERS)
+
+
+@app.exception_handler(OAuthError)
+def oauth_error(err: OAuthError):
+    metrics.add_dimension(name="error", value=err.error)
+    metrics.add_metric(name="RequestsRejected", unit=MetricUnit.Count, value=1)
+    return oauth_error_response(err)
+
+
+@app.exception_handler(Exception)
+def unexpected(exc: Exception):
+    logger.exception("token request failed")
+    return oauth_error(ServerError("The authorization server could not complete the request."))
+
+
+@app.not_found
+def not_found(_exc):
+    return not_found_response()
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@metrics.log_metrics(raise_on_empty_metrics=False)
+def lambda_handler(event, context):
+    return app.resolve(event, context)

@@ -1,0 +1,120 @@
+"""How the model is laid out in the single DynamoDB table.
+
+- client:       pk ``CLIENT#<client_id>``, sk ``CLIENT``
+- api scope:    pk ``CATALOG``, sk ``SCOPE#<name>``
+- api resource: pk ``CATALOG``, sk ``RESOURCE#<name>``
+- used jti:     pk ``JTI#<client_id>#<jti>``, sk ``JTI``, ``expires_at`` (the table's TTL)
+
+The catalog shares one partition so one Query reads it whole. Items here are plain
+Python values; ``serialize``/``deserialize`` convert to and from DynamoDB's typed form.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from decimal import Decimal
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+from ..model import ApiResource, ApiScope, Client, ClientSecret
+
+CATALOG_PK = "CATALOG"
+_serializer, _deserializer = TypeSerializer(), TypeDeserializer()
+
+
+def client_key(client_id: str) -> dict:
+    return {"pk": f"CLIENT#{client_id}", "sk": "CLIENT"}
+
+
+def scope_key(name: str) -> dict:
+    return {"pk": CATALOG_PK, "sk": f"SCOPE#{name}"}
+
+
+def resource_key(name: str) -> dict:
+    return {"pk": CATALOG_PK, "sk": f"RESOURCE#{name}"}
+
+
+def _plain(value):
+    """DynamoDB numbers come back as Decimal; give back int or float, recursively."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _number(value):
+    return Decimal(str(value)) if isinstance(value, float) else value
+
+
+def serialize(item: dict) -> dict:
+    def convert(v):
+        if isinstance(v, (list, tuple)):
+            return [convert(x) for x in v]
+        if isinstance(v, dict):
+            return {k: convert(x) for k, x in v.items()}
+        return _number(v)
+    return {k: _serializer.serialize(convert(v)) for k, v in item.items() if v is not None}
+
+
+def deserialize(item: dict) -> dict:
+    return {k: _plain(_deserializer.deserialize(v)) for k, v in item.items()}
+
+
+def scope_to_item(scope: ApiScope) -> dict:
+    return {**scope_key(scope.name), "kind": "api_scope", "name": scope.name,
+            "display_name": scope.display_name, "description": scope.description,
+            "enabled": scope.enabled, "show_in_discovery_document": scope.show_in_discovery_document}
+
+
+def resource_to_item(resource: ApiResource) -> dict:
+    return {**resource_key(resource.name), "kind": "api_resource", "name": resource.name,
+            "display_name": resource.display_name, "scopes": list(resource.scopes),
+            "enabled": resource.enabled, "require_resource_indicator": resource.require_resource_indicator}
+
+
+def client_to_item(client: Client) -> dict:
+    return {
+        **client_key(client.client_id), "kind": "client", "client_id": client.client_id,
+        "client_name": client.client_name, "enabled": client.enabled,
+        "secrets": [{"hash": s.hash, "description": s.description,
+                     **({"expiration": s.expiration.isoformat()} if s.expiration else {})}
+                    for s in client.secrets],
+        "allowed_grant_types": list(client.allowed_grant_types),
+        "allowed_scopes": list(client.allowed_scopes),
+        "access_token_lifetime": client.access_token_lifetime,
+        "claims": {name: list(v) if isinstance(v, tuple) else v for name, v in client.claims},
+        "client_claims_prefix": client.client_claims_prefix,
+        "jwks": json.dumps(client.jwks) if client.jwks else None,
+    }
+
+
+def item_to_scope(item: dict) -> ApiScope:
+    return ApiScope(item["name"], item.get("display_name", ""), item.get("description", ""),
+                    item.get("enabled", True), item.get("show_in_discovery_document", True))
+
+
+def item_to_resource(item: dict) -> ApiResource:
+    return ApiResource(item["name"], item.get("display_name", ""), tuple(item.get("scopes", [])),
+                       item.get("enabled", True), item.get("require_resource_indicator", False))
+
+
+def item_to_client(item: dict) -> Client:
+    return Client(
+        client_id=item["client_id"],
+        client_name=item.get("client_name", ""),
+        enabled=item.get("enabled", True),
+        secrets=tuple(
+            ClientSecret(s["hash"], s.get("description", ""),
+                         datetime.fromisoformat(s["expiration"]) if s.get("expiration") else None)
+            for s in item.get("secrets", [])),
+        allowed_grant_types=tuple(item.get("allowed_grant_types", [])),
+        allowed_scopes=tuple(item.get("allowed_scopes", [])),
+        access_token_lifetime=int(item.get("access_token_lifetime", 3600)),
+        claims=tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in item.get("claims", {}).items()),
+        client_claims_prefix=item.get("client_claims_prefix", "client_"),
+        jwks=json.loads(item["jwks"]) if item.get("jwks") else None,
+    )

@@ -1,0 +1,55 @@
+"""The KMS signer: the private key never leaves KMS.
+
+``Sign`` with ``MessageType=RAW``: KMS hashes the message itself, so the signing input
+must stay within its 4096-byte limit (checked by ``tokenvend.signing_limits``). ECDSA
+signatures come back DER-encoded and JWS wants raw r||s (RFC 7518 §3.4); PyJWT's
+``der_to_raw_signature`` converts them. The public key is fetched once per container.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from cryptography.hazmat.primitives.asymmetric import ec
+from jwt.utils import der_to_raw_signature
+
+from ..jwk import signing_jwk
+from .aws import aws_errors
+
+KMS_ALGORITHMS = {
+    "RS256": ("RSASSA_PKCS1_V1_5_SHA_256", None),
+    "ES256": ("ECDSA_SHA_256", ec.SECP256R1()),
+    "ES384": ("ECDSA_SHA_384", ec.SECP384R1()),
+    "ES512": ("ECDSA_SHA_512", ec.SECP521R1()),
+}
+
+
+class KmsSigner:
+    def __init__(self, key_id: str, alg: str, client):
+        if alg not in KMS_ALGORITHMS:
+            raise ValueError(f"signing algorithm {alg!r} is not one of {', '.join(KMS_ALGORITHMS)}")
+        self.key_id, self.alg, self._kms = key_id, alg, client
+        self._kms_alg, self._curve = KMS_ALGORITHMS[alg]
+        self._jwk: dict | None = None
+        self._lock = threading.Lock()
+
+    def public_jwk(self) -> dict:
+        with self._lock:
+            if self._jwk is None:
+                with aws_errors("kms:GetPublicKey"):
+                    response = self._kms.get_public_key(KeyId=self.key_id)
+                if self._kms_alg not in response.get("SigningAlgorithms", []):
+                    raise ValueError(
+                        f"KMS key {self.key_id} ({response.get('KeySpec')}) cannot sign {self.alg}")
+                self._jwk = signing_jwk(response["PublicKey"], self.alg)
+            return self._jwk
+
+    def kid(self) -> str:
+        return self.public_jwk()["kid"]
+
+    def sign(self, message: bytes) -> bytes:
+        with aws_errors("kms:Sign"):
+            response = self._kms.sign(KeyId=self.key_id, Message=message, MessageType="RAW",
+                                      SigningAlgorithm=self._kms_alg)
+        signature = response["Signature"]
+        return der_to_raw_signature(signature, self._curve) if self._curve else signature

@@ -1,0 +1,43 @@
+"""API Gateway HTTP API (payload 2.0) glue shared by the two functions' handlers.
+
+Turns the event into the core's ``HttpRequest`` and an ``OAuthError`` into a Powertools
+``Response``: RFC 6749 §5.2 JSON with the no-store headers, 401 with the Basic challenge
+when the client used Basic, ``Allow`` on 405, ``Retry-After`` on 503.
+"""
+
+from __future__ import annotations
+
+import json
+
+from aws_lambda_powertools.event_handler import Response
+
+from .errors import OAuthError, error_body, error_headers
+from .token_request import HttpRequest, decode_body
+
+
+def http_request(event: dict) -> HttpRequest:
+    """Build the request; a body that is not valid base64 raises ``invalid_request``."""
+    context = event.get("requestContext") or {}
+    return HttpRequest(
+        method=(context.get("http") or {}).get("method", ""),
+        headers={k.lower(): v for k, v in (event.get("headers") or {}).items()},
+        body=decode_body(event.get("body"), bool(event.get("isBase64Encoded"))),
+        domain_name=context.get("domainName", ""),
+    )
+
+
+def domain_name(event: dict) -> str:
+    return (event.get("requestContext") or {}).get("domainName", "")
+
+
+def json_response(status: int, body, headers: dict) -> Response:
+    text = body if isinstance(body, str) else json.dumps(body, separators=(",", ":"))
+    return Response(status_code=status, body=text, headers={"Content-Type": "application/json", **headers})
+
+
+def oauth_error_response(err: OAuthError) -> Response:
+    return json_response(err.status_code, error_body(err), error_headers(err))
+
+
+def not_found_response() -> Response:
+    return json_response(404, {"error": "not_found", "error_description": "No such endpoint."}, {})

@@ -1,0 +1,74 @@
+"""The composition root: build the adapters from environment variables, once per container.
+
+Variables (set by template.yaml; ``tokenvend dev`` and the sam env file set them locally):
+
+- ``TOKENVEND_TABLE``: the DynamoDB table name.
+- ``TOKENVEND_SIGNING_KEY_ID``: the KMS key id, ARN or alias.
+- ``TOKENVEND_SIGNING_ALG``: RS256 (default), ES256, ES384 or ES512.
+- ``TOKENVEND_ISSUER``: https URL without a trailing slash; empty means
+  ``https://{requestContext.domainName}``, API Gateway's own host field (never a
+  client-sent header). Plain http is accepted only for loopback hosts, for local runs.
+- ``TOKENVEND_CACHE_TTL``: seconds a warm function keeps clients and the catalog (60).
+- ``AWS_ENDPOINT_URL``: boto3's own override, pointing every client at moto locally.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from .adapters.aws import aws_client
+from .adapters.dynamodb import DEFAULT_TTL, DynamoDBReplayCache, DynamoDBStore
+from .adapters.kms import KmsSigner
+from .token_endpoint import TokenEndpoint
+
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def check_issuer(issuer: str) -> str:
+    parts = urlsplit(issuer)
+    secure = parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS)
+    if not secure or not parts.netloc or issuer.endswith("/") or parts.query or parts.fragment:
+        raise ValueError(f"TOKENVEND_ISSUER {issuer!r} must be an https URL without a trailing slash")
+    return issuer
+
+
+@dataclass(frozen=True)
+class Settings:
+    table: str
+    signing_key_id: str
+    signing_alg: str = "RS256"
+    issuer: str = ""
+    cache_ttl: float = DEFAULT_TTL
+
+    @classmethod
+    def from_env(cls, environ=os.environ) -> "Settings":
+        issuer = environ.get("TOKENVEND_ISSUER", "").strip()
+        return cls(
+            table=environ["TOKENVEND_TABLE"],
+            signing_key_id=environ["TOKENVEND_SIGNING_KEY_ID"],
+            signing_alg=environ.get("TOKENVEND_SIGNING_ALG") or "RS256",
+            issuer=check_issuer(issuer) if issuer else "",
+            cache_ttl=float(environ.get("TOKENVEND_CACHE_TTL") or DEFAULT_TTL),
+        )
+
+    def issuer_for(self, domain_name: str) -> str:
+        return self.issuer or f"https://{domain_name}"
+
+
+@dataclass
+class Container:
+    settings: Settings
+    store: DynamoDBStore
+    signer: KmsSigner
+    token_endpoint: TokenEndpoint
+
+
+def build(settings: Settings | None = None) -> Container:
+    settings = settings or Settings.from_env()
+    dynamodb = aws_client("dynamodb")
+    store = DynamoDBStore(settings.table, dynamodb, ttl=settings.cache_ttl)
+    signer = KmsSigner(settings.signing_key_id, settings.signing_alg, aws_client("kms"))
+    endpoint = TokenEndpoint(store, store, signer, DynamoDBReplayCache(settings.table, dynamodb))
+    return Container(settings, store, signer, endpoint)

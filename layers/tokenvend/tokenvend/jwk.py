@@ -1,0 +1,36 @@
+"""Public keys as JWKs, and the RFC 7638 thumbprint used as ``kid``."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import load_der_public_key
+from jwt.algorithms import ECAlgorithm, RSAAlgorithm
+from jwt.utils import base64url_encode
+
+# RFC 7638 §3.2: the required members of each key type, in lexicographic order.
+THUMBPRINT_MEMBERS = {"RSA": ("e", "kty", "n"), "EC": ("crv", "kty", "x", "y")}
+
+
+def public_key_to_jwk(public_key) -> dict:
+    if isinstance(public_key, rsa.RSAPublicKey):
+        return RSAAlgorithm.to_jwk(public_key, as_dict=True)
+    if isinstance(public_key, ec.EllipticCurvePublicKey):
+        return ECAlgorithm.to_jwk(public_key, as_dict=True)
+    raise ValueError(f"unsupported public key type {type(public_key).__name__}")
+
+
+def thumbprint(jwk: dict) -> str:
+    """RFC 7638 §3: SHA-256 of the required members, sorted, without whitespace."""
+    members = {name: jwk[name] for name in THUMBPRINT_MEMBERS[jwk["kty"]]}
+    canonical = json.dumps(members, separators=(",", ":"), sort_keys=True).encode("utf-8")
+    return base64url_encode(hashlib.sha256(canonical).digest()).decode("ascii")
+
+
+def signing_jwk(public_key_der: bytes, alg: str) -> dict:
+    """The JWKS entry for a signing key given as DER SubjectPublicKeyInfo (KMS GetPublicKey)."""
+    jwk = public_key_to_jwk(load_der_public_key(public_key_der))
+    public = {k: v for k, v in jwk.items() if k in THUMBPRINT_MEMBERS[jwk["kty"]]}
+    return {**public, "kid": thumbprint(public), "alg": alg, "use": "sig"}

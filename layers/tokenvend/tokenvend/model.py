@@ -1,0 +1,99 @@
+"""The configuration model, with IdentityServer 4+ semantics.
+
+An ApiScope is what a client asks for (``scope``); an ApiResource is an audience
+(``aud``) that groups scopes; a Client is allowed some scopes. Records are immutable
+dataclasses so a cached catalog can be shared between requests safely.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+# RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
+
+DEFAULT_ACCESS_TOKEN_LIFETIME = 3600
+MAX_ACCESS_TOKEN_LIFETIME = 86400
+DEFAULT_CLIENT_CLAIMS_PREFIX = "client_"
+CLIENT_CREDENTIALS = "client_credentials"
+
+
+@dataclass(frozen=True)
+class ApiScope:
+    name: str
+    display_name: str = ""
+    description: str = ""
+    enabled: bool = True
+    show_in_discovery_document: bool = True
+
+
+@dataclass(frozen=True)
+class ApiResource:
+    name: str
+    display_name: str = ""
+    scopes: tuple[str, ...] = ()
+    enabled: bool = True
+    require_resource_indicator: bool = False
+
+
+@dataclass(frozen=True)
+class ClientSecret:
+    """A stored secret: never plaintext, always a hash (see ``tokenvend.client_secrets``)."""
+
+    hash: str
+    description: str = ""
+    expiration: datetime | None = None
+    # Set only when the secret was read as plaintext from a config file, so `apply` can
+    # tell an unchanged secret from a new one; never stored, logged or compared.
+    plaintext: str | None = field(default=None, repr=False, compare=False)
+
+    def expired(self, now: datetime) -> bool:
+        return self.expiration is not None and now >= self.expiration
+
+
+@dataclass(frozen=True)
+class Client:
+    client_id: str
+    client_name: str = ""
+    enabled: bool = True
+    secrets: tuple[ClientSecret, ...] = ()
+    allowed_grant_types: tuple[str, ...] = (CLIENT_CREDENTIALS,)
+    allowed_scopes: tuple[str, ...] = ()
+    access_token_lifetime: int = DEFAULT_ACCESS_TOKEN_LIFETIME
+    claims: tuple[tuple[str, object], ...] = ()
+    client_claims_prefix: str = DEFAULT_CLIENT_CLAIMS_PREFIX
+    jwks: dict | None = None
+
+    def prefixed_claims(self) -> dict[str, object]:
+        return {f"{self.client_claims_prefix}{name}": value for name, value in self.claims}
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Every ApiScope and ApiResource, indexed by name."""
+
+    api_scopes: dict[str, ApiScope] = field(default_factory=dict)
+    api_resources: dict[str, ApiResource] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, api_scopes=(), api_resources=()) -> "Catalog":
+        return cls({s.name: s for s in api_scopes}, {r.name: r for r in api_resources})
+
+    def enabled_scope(self, name: str) -> ApiScope | None:
+        scope = self.api_scopes.get(name)
+        return scope if scope is not None and scope.enabled else None
+
+    def enabled_resource(self, name: str) -> ApiResource | None:
+        resource = self.api_resources.get(name)
+        return resource if resource is not None and resource.enabled else None
+
+    def discovery_scopes(self) -> list[str]:
+        return sorted(
+            s.name for s in self.api_scopes.values() if s.enabled and s.show_in_discovery_document
+        )
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)

@@ -1,0 +1,35 @@
+"""The small interfaces the core sees its dependencies through (cosmicpython's ports)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from .model import Catalog, Client
+
+
+class ClientStore(Protocol):
+    def get_client(self, client_id: str) -> Client | None:
+        """The client, or None when no such client exists."""
+
+
+class CatalogStore(Protocol):
+    def get_catalog(self) -> Catalog:
+        """Every ApiScope and ApiResource."""
+
+
+class Signer(Protocol):
+    alg: str
+
+    def kid(self) -> str:
+        """The RFC 7638 thumbprint of the public key."""
+
+    def public_jwk(self) -> dict:
+        """The public key as a JWK with kid, alg and use."""
+
+    def sign(self, message: bytes) -> bytes:
+        """The JWS signature of ``message`` (raw r||s for ECDSA)."""
+
+
+class ReplayCache(Protocol):
+    def add_once(self, key: str, expires_at: int) -> bool:
+        """Record ``key`` until ``expires_at``; False when it was already recorded."""

@@ -1,0 +1,91 @@
+"""The token endpoint: the client credentials grant, every step of DESIGN.md in order.
+
+RFC 6749 §4.4: "The client can request an access token using only its client
+credentials ... The client credentials grant type MUST only be used by confidential
+clients." Steps 1–2 read the request, 3 checks the grant type, 4 authenticates the
+client, 5 checks it may use the grant, 6–8 resolve scopes, resources and audience, and
+9 signs an RFC 9068 access token. The first failure raises; nothing is returned but data.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable
+
+from .audit import TokenAudit
+from .authenticate_client import authenticate_client, presented_client_id
+from .claims import access_token_claims, access_token_header, new_jti
+from .errors import InvalidRequest, OAuthError, UnauthorizedClient, UnsupportedGrantType
+from .jws import encode, signing_input
+from .model import CLIENT_CREDENTIALS
+from .ports import CatalogStore, ClientStore, ReplayCache, Signer
+from .resolution import resolve
+from .signing_limits import KMS_RAW_MESSAGE_LIMIT
+from .token_request import HttpRequest, read_token_request
+
+TOKEN_PATH = "/connect/token"
+
+
+@dataclass
+class TokenEndpoint:
+    clients: ClientStore
+    catalog: CatalogStore
+    signer: Signer
+    replay: ReplayCache | None = None
+    clock: Callable[[], float] = time.time
+
+    def handle(self, http: HttpRequest, issuer: str, audit: TokenAudit) -> dict:
+        """Return the §5.1 success body, or raise the first OAuthError; fill ``audit``."""
+        try:
+            return self._handle(http, issuer, audit)
+        except OAuthError as err:
+            audit.failed(err)
+            raise
+
+    def _handle(self, http: HttpRequest, issuer: str, audit: TokenAudit) -> dict:
+        request = read_token_request(http)
+        audit.grant_type = request.get("grant_type")
+        audit.requested_resources = list(request.resources)
+        scope = request.get("scope")
+        audit.scope_omitted = scope is None
+
+        grant_type = request.get("grant_type")
+        if grant_type is None:
+            raise InvalidRequest("The 'grant_type' parameter is missing.")
+        if grant_type != CLIENT_CREDENTIALS:
+            raise UnsupportedGrantType(f"The grant type '{grant_type}' is not supported; use client_credentials.")
+
+        now = self.clock()
+        audit.client_id = presented_client_id(request)
+        client, method = authenticate_client(
+            request, self.clients, now=datetime.fromtimestamp(now, timezone.utc), issuer=issuer,
+            token_endpoint=issuer + TOKEN_PATH, replay=self.replay,
+        )
+        audit.client_id, audit.auth_method = client.client_id, method
+
+        if CLIENT_CREDENTIALS not in client.allowed_grant_types:
+            raise UnauthorizedClient("The client is not allowed the client_credentials grant.")
+
+        decision = resolve(client, self.catalog.get_catalog(), scope, list(request.resources), issuer)
+        audit.requested_scopes = decision.requested
+        if decision.error is not None:
+            raise decision.error
+        audit.granted_scopes, audit.aud = decision.granted, decision.aud
+
+        kid, jti = self.signer.kid(), new_jti()
+        header = access_token_header(self.signer.alg, kid)
+        claims = access_token_claims(issuer=issuer, client=client, scopes=decision.granted,
+                                     aud=decision.aud, now=int(now), jti=jti)
+        if len(signing_input(header, claims)) > KMS_RAW_MESSAGE_LIMIT:
+            raise InvalidRequest("The token would be too large to sign; request fewer resources or scopes.")
+        token = encode(header, claims, self.signer)
+        audit.kid, audit.jti, audit.expires_in = kid, jti, client.access_token_lifetime
+        audit.outcome = "issued"
+        return {
+            "access_token": token,
+            "token_type": "Bearer",
+            "expires_in": client.access_token_lifetime,
+            "scope": claims["scope"],
+        }

@@ -1,0 +1,393 @@
+"""template.yaml and events/: lint, validate, build, and the contract the code relies on.
+
+The handlers read the environment variables named here, the local stack serves the
+HttpApi routes it finds here, and events/ holds one API Gateway HTTP API payload 2.0
+event per scenario for `sam local invoke -e` and the handler tests alike.
+"""
+
+import base64
+import datetime
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cfn_tools import load_yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "template.yaml"
+EVENTS = ROOT / "events"
+
+# `sam build` for python3.13 needs python3.13 on PATH; pyenv puts it there this way.
+PYENV_VERSION = "3.11.7:3.12.1:3.13.0"
+
+API_ID = "abc123defg"
+DOMAIN_NAME = f"{API_ID}.execute-api.us-east-1.amazonaws.com"
+FORM = "application/x-www-form-urlencoded"
+KEY_ARN = {"Fn::GetAtt": ["SigningKey", "Arn"]}
+
+
+@pytest.fixture(scope="module")
+def template():
+    return load_yaml(TEMPLATE.read_text(encoding="utf-8"))
+
+
+def _find_sam():
+    """SAM_CLI if set, else `sam` beside this interpreter (the venv's bin), else PATH."""
+    if os.environ.get("SAM_CLI"):
+        return os.environ["SAM_CLI"]
+    beside = Path(sys.executable).parent / "sam"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    return shutil.which("sam")
+
+
+@pytest.fixture(scope="module")
+def sam():
+    found = _find_sam()
+    if found is None:
+        pytest.skip(
+            "SAM CLI not found: set SAM_CLI, install aws-sam-cli into this venv "
+            "(make installs it), or put `sam` on PATH"
+        )
+    return found
+
+
+def _sam_env():
+    env = dict(os.environ, SAM_CLI_TELEMETRY="0")
+    if shutil.which("pyenv") or os.environ.get("PYENV_ROOT"):
+        env["PYENV_VERSION"] = PYENV_VERSION
+    return env
+
+
+def _run(args, env=None, timeout=300):
+    return subprocess.run(
+        args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def _http_api_routes(template):
+    """{"METHOD /path": function logical id} for every HttpApi event in the template."""
+    routes = {}
+    for name, resource in template["Resources"].items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        for event in resource["Properties"].get("Events", {}).values():
+            if event["Type"] == "HttpApi":
+                props = event["Properties"]
+                routes[f"{props['Method']} {props['Path']}"] = name
+    return routes
+
+
+# --- tools -----------------------------------------------------------------------
+
+
+def test_cfn_lint_reports_nothing():
+    beside = Path(sys.executable).parent / "cfn-lint"
+    cfn_lint = str(beside) if beside.is_file() else shutil.which("cfn-lint")
+    assert cfn_lint is not None, "cfn-lint is a dev dependency: pip install -e '.[dev]'"
+
+    result = _run([cfn_lint, "template.yaml"])
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (result.stdout, result.stderr) == ("", "")
+
+
+def test_sam_validate_lint_passes(sam):
+    result = _run([sam, "validate", "--lint", "--template-file", str(TEMPLATE)], env=_sam_env())
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"{TEMPLATE} is a valid SAM Template" in result.stdout.splitlines()
+
+
+def _elf_machine(path):
+    """e_machine of an ELF file: 183 is EM_AARCH64 (arm64), 62 is EM_X86_64."""
+    header = path.read_bytes()[:20]
+    assert header[:4] == b"\x7fELF"
+    return int.from_bytes(header[18:20], "little")
+
+
+@pytest.mark.slow
+def test_sam_build_produces_an_arm64_layer_and_both_functions(sam, tmp_path):
+    build_dir = tmp_path / "build"
+
+    result = _run(
+        [sam, "build", "--template-file", str(TEMPLATE), "--build-dir", str(build_dir)],
+        env=_sam_env(),
+        timeout=900,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Build Succeeded" in result.stdout.splitlines()
+    layer = build_dir / "TokenvendLayer" / "python"
+    assert (layer / "tokenvend" / "__init__.py").is_file()
+    assert (layer / "jwt" / "__init__.py").is_file()
+    assert (layer / "aws_lambda_powertools" / "__init__.py").is_file()
+    # The wheels pip chose must be the Lambda's: arm64, not this machine's x86_64.
+    rust = layer / "cryptography" / "hazmat" / "bindings" / "_rust.abi3.so"
+    assert _elf_machine(rust) == 183
+    assert (build_dir / "TokenFunction" / "app.py").is_file()
+    assert (build_dir / "DiscoveryFunction" / "app.py").is_file()
+
+
+# --- structure -------------------------------------------------------------------
+
+
+def test_http_api_routes_are_the_token_and_discovery_endpoints(template):
+    assert _http_api_routes(template) == {
+        "ANY /connect/token": "TokenFunction",
+        "ANY /.well-known/openid-configuration": "DiscoveryFunction",
+        "ANY /.well-known/oauth-authorization-server": "DiscoveryFunction",
+        "ANY /.well-known/openid-configuration/jwks": "DiscoveryFunction",
+    }
+    resources = template["Resources"]
+    for name in ("TokenFunction", "DiscoveryFunction"):
+        for event in resources[name]["Properties"]["Events"].values():
+            assert event["Properties"]["ApiId"] == {"Ref": "HttpApi"}
+            assert event["Properties"]["PayloadFormatVersion"] == "2.0"
+    assert resources["HttpApi"]["Type"] == "AWS::Serverless::HttpApi"
+
+
+def test_token_function_may_only_sign_with_the_key_and_read_the_table(template):
+    props = template["Resources"]["TokenFunction"]["Properties"]
+
+    assert (props["CodeUri"], props["Handler"]) == ("functions/token/", "app.lambda_handler")
+    assert props["Policies"] == [
+        {"DynamoDBReadPolicy": {"TableName": {"Ref": "Table"}}},
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "SignWithTheSigningKey",
+                    "Effect": "Allow",
+                    "Action": "kms:Sign",
+                    "Resource": KEY_ARN,
+                }
+            ],
+        },
+    ]
+
+
+def test_discovery_function_may_only_read_the_public_key_and_the_table(template):
+    props = template["Resources"]["DiscoveryFunction"]["Properties"]
+
+    assert (props["CodeUri"], props["Handler"]) == ("functions/discovery/", "app.lambda_handler")
+    assert props["Policies"] == [
+        {"DynamoDBReadPolicy": {"TableName": {"Ref": "Table"}}},
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "ReadThePublicKey",
+                    "Effect": "Allow",
+                    "Action": "kms:GetPublicKey",
+                    "Resource": KEY_ARN,
+                }
+            ],
+        },
+    ]
+
+
+def test_functions_share_runtime_layer_and_environment(template):
+    function = template["Globals"]["Function"]
+
+    assert function["Runtime"] == "python3.13"
+    assert function["Architectures"] == ["arm64"]
+    assert (function["Timeout"], function["MemorySize"]) == (10, 512)
+    assert function["Layers"] == [{"Ref": "TokenvendLayer"}]
+    assert function["Environment"]["Variables"] == {
+        "TOKENVEND_TABLE": {"Ref": "Table"},
+        "TOKENVEND_SIGNING_KEY_ID": KEY_ARN,
+        "TOKENVEND_SIGNING_ALG": {"Ref": "SigningAlgorithm"},
+        "TOKENVEND_ISSUER": {"Ref": "Issuer"},
+        "TOKENVEND_CACHE_TTL": {"Ref": "CacheTtlSeconds"},
+        "POWERTOOLS_SERVICE_NAME": "tokenvend",
+        "POWERTOOLS_METRICS_NAMESPACE": "tokenvend",
+        "POWERTOOLS_LOG_LEVEL": {"Ref": "LogLevel"},
+    }
+
+
+def test_layer_is_built_for_python313_on_arm64(template):
+    layer = template["Resources"]["TokenvendLayer"]
+
+    assert layer["Type"] == "AWS::Serverless::LayerVersion"
+    assert layer["Properties"]["ContentUri"] == "layers/tokenvend/"
+    assert layer["Properties"]["CompatibleRuntimes"] == ["python3.13"]
+    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
+    assert layer["Metadata"] == {"BuildMethod": "python3.13", "BuildArchitecture": "arm64"}
+
+
+def test_table_is_on_demand_recoverable_encrypted_and_retained(template):
+    table = template["Resources"]["Table"]
+
+    assert (table["DeletionPolicy"], table["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    assert table["Properties"] == {
+        "AttributeDefinitions": [
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        "KeySchema": [
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        "BillingMode": "PAY_PER_REQUEST",
+        "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+        "SSESpecification": {"SSEEnabled": True},
+        "TimeToLiveSpecification": {"AttributeName": "expires_at", "Enabled": True},
+    }
+
+
+def test_signing_key_spec_follows_the_algorithm(template):
+    key = template["Resources"]["SigningKey"]
+
+    assert template["Mappings"]["SigningKeySpec"] == {
+        "RS256": {"KeySpec": "RSA_2048"},
+        "ES256": {"KeySpec": "ECC_NIST_P256"},
+        "ES384": {"KeySpec": "ECC_NIST_P384"},
+        "ES512": {"KeySpec": "ECC_NIST_P521"},
+    }
+    assert template["Parameters"]["SigningAlgorithm"]["AllowedValues"] == [
+        "RS256", "ES256", "ES384", "ES512",
+    ]
+    assert template["Parameters"]["SigningAlgorithm"]["Default"] == "RS256"
+    assert key["Properties"]["KeyUsage"] == "SIGN_VERIFY"
+    assert key["Properties"]["KeySpec"] == {
+        "Fn::FindInMap": ["SigningKeySpec", {"Ref": "SigningAlgorithm"}, "KeySpec"]
+    }
+    assert "EnableKeyRotation" not in key["Properties"]
+    assert (key["DeletionPolicy"], key["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    assert template["Resources"]["SigningKeyAlias"]["Properties"] == {
+        "AliasName": {"Fn::Sub": "alias/${AWS::StackName}-signing"},
+        "TargetKeyId": {"Ref": "SigningKey"},
+    }
+
+
+@pytest.mark.parametrize(
+    ("issuer", "allowed"),
+    [
+        ("", True),
+        ("https://auth.example.com", True),
+        ("https://auth.example.com/tenant-a", True),
+        ("https://auth.example.com/", False),
+        ("https://auth.example.com/tenant-a/", False),
+        ("http://auth.example.com", False),
+        ("https://auth.example.com?x=1", False),
+        ("https://auth.example.com#top", False),
+        ("auth.example.com", False),
+    ],
+)
+def test_issuer_parameter_is_https_without_trailing_slash(template, issuer, allowed):
+    # CloudFormation matches AllowedPattern against the whole value.
+    pattern = template["Parameters"]["Issuer"]["AllowedPattern"]
+
+    assert (re.fullmatch(pattern, issuer) is not None) is allowed
+
+
+def test_outputs_derive_every_url_from_one_issuer(template):
+    derived = {
+        "Fn::If": [
+            "HasIssuer",
+            {"Ref": "Issuer"},
+            {"Fn::Sub": "https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"},
+        ]
+    }
+    outputs = {name: output["Value"] for name, output in template["Outputs"].items()}
+
+    assert template["Conditions"]["HasIssuer"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "Issuer"}, ""]}]
+    }
+    assert outputs == {
+        "Issuer": derived,
+        "TokenEndpoint": {"Fn::Sub": ["${Base}/connect/token", {"Base": derived}]},
+        "DiscoveryUrl": {
+            "Fn::Sub": ["${Base}/.well-known/openid-configuration", {"Base": derived}]
+        },
+        "TableName": {"Ref": "Table"},
+        "SigningKeyArn": KEY_ARN,
+    }
+
+
+# --- events ----------------------------------------------------------------------
+
+BASIC_CLIENT_SECRET = "Basic " + base64.b64encode(b"client:secret").decode()
+BASIC_CLIENT_WRONG = "Basic " + base64.b64encode(b"client:wrong").decode()
+POST_CLIENT = "client_id=client&client_secret=secret"
+
+# file stem: (method, path, form body or None, authorization header or None)
+EVENT_FILES = {
+    "token-client-secret-basic": (
+        "POST", "/connect/token", "grant_type=client_credentials&scope=api1",
+        BASIC_CLIENT_SECRET,
+    ),
+    "token-client-secret-post": (
+        "POST", "/connect/token", f"grant_type=client_credentials&{POST_CLIENT}&scope=api1",
+        None,
+    ),
+    "token-invalid-scope-quickstart": (
+        "POST", "/connect/token", f"grant_type=client_credentials&{POST_CLIENT}&scope=api1",
+        None,
+    ),
+    "token-invalid-client": (
+        "POST", "/connect/token", "grant_type=client_credentials&scope=api1",
+        BASIC_CLIENT_WRONG,
+    ),
+    "token-unsupported-grant-type": (
+        "POST", "/connect/token", f"grant_type=password&username=a&password=b&{POST_CLIENT}",
+        None,
+    ),
+    "discovery": ("GET", "/.well-known/openid-configuration", None, None),
+    "discovery-oauth-authorization-server": (
+        "GET", "/.well-known/oauth-authorization-server", None, None,
+    ),
+    "jwks": ("GET", "/.well-known/openid-configuration/jwks", None, None),
+}
+
+
+def _load_event(stem):
+    return json.loads((EVENTS / f"{stem}.json").read_text(encoding="utf-8"))
+
+
+def test_events_directory_holds_exactly_one_file_per_scenario():
+    assert sorted(p.stem for p in EVENTS.glob("*.json")) == sorted(EVENT_FILES)
+    request_ids = [_load_event(stem)["requestContext"]["requestId"] for stem in EVENT_FILES]
+    assert len(set(request_ids)) == len(EVENT_FILES)
+
+
+@pytest.mark.parametrize("stem", sorted(EVENT_FILES))
+def test_event_is_a_payload_2_0_request_on_a_template_route(template, stem):
+    method, path, body, authorization = EVENT_FILES[stem]
+    route_key = f"ANY {path}"
+
+    event = _load_event(stem)
+
+    context = event["requestContext"]
+    assert event["version"] == "2.0"
+    assert route_key in _http_api_routes(template)
+    assert event["routeKey"] == context["routeKey"] == route_key
+    assert event["rawPath"] == context["http"]["path"] == path
+    assert event["rawQueryString"] == ""
+    assert context["http"]["method"] == method
+    assert context["http"]["protocol"] == "HTTP/1.1"
+    assert (context["accountId"], context["apiId"], context["domainPrefix"]) == (
+        "123456789012", API_ID, API_ID,
+    )
+    assert context["domainName"] == event["headers"]["host"] == DOMAIN_NAME
+    assert context["stage"] == "$default"
+    assert context["http"]["sourceIp"] == event["headers"]["x-forwarded-for"]
+    assert context["http"]["userAgent"] == event["headers"]["user-agent"]
+    when = datetime.datetime.strptime(context["time"], "%d/%b/%Y:%H:%M:%S %z")
+    assert context["timeEpoch"] // 1000 == int(when.timestamp())
+    assert all(name == name.lower() for name in event["headers"])
+    assert event["headers"].get("authorization") == authorization
+    assert event["isBase64Encoded"] is (body is not None)
+    if body is None:
+        assert "body" not in event
+        assert "content-type" not in event["headers"]
+    else:
+        assert base64.b64decode(event["body"], validate=True).decode("utf-8") == body
+        assert event["headers"]["content-type"] == FORM
+        assert event["headers"]["content-length"] == str(len(body.encode("utf-8")))
