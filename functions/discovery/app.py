@@ -18,7 +18,7 @@ OTHER_METHODS = ["POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 def _cacheable(document: dict):
-    status, headers, body = cacheable(document, app.current_event.get_header_value("if-none-match"))
+    status, headers, body = cacheable(document, app.current_event.headers.get("if-none-match"))
     return json_response(status, body, headers)
 
 

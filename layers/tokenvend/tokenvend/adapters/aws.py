@@ -17,7 +17,7 @@ from ..errors import ServerError, TemporarilyUnavailable
 
 CONNECT_TIMEOUT = 2
 READ_TIMEOUT = 3
-MAX_ATTEMPTS = 3
+MAX_ATTEMPTS = 3  # the first call and two retries
 THROTTLING_CODES = {
     "ThrottlingException", "Throttling", "ProvisionedThroughputExceededException",
     "RequestLimitExceeded", "TooManyRequestsException", "LimitExceededException",
@@ -27,7 +27,7 @@ THROTTLING_CODES = {
 def client_config() -> Config:
     return Config(
         connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT,
-        retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+        retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
     )
 
 

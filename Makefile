@@ -1,0 +1,39 @@
+# tokenvend — the two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# sam build needs python3.13 (the Lambda runtime) on PATH; pyenv machines provide it so.
+export PYENV_VERSION ?= 3.11.7:3.12.1:3.13.0
+
+.PHONY: install run test test-fast lint build clean
+
+$(STAMP): pyproject.toml layers/tokenvend/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(STAMP)
+
+## run: the token service on the local stack (moto + an API front serving template.yaml's routes)
+run: install
+	$(BIN)/tokenvend dev --config examples/quickstart.yaml
+
+## test: every test, including the template checks (cfn-lint, sam validate --lint, sam build)
+test: install
+	$(BIN)/pytest
+
+## test-fast: everything but the tests that start servers or run sam build
+test-fast: install
+	$(BIN)/pytest -m "not slow"
+
+lint: install
+	$(BIN)/cfn-lint template.yaml
+	$(BIN)/sam validate --lint
+
+build: install
+	$(BIN)/sam build
+
+clean:
+	rm -rf $(VENV) .aws-sam .pytest_cache .hypothesis .local
