@@ -7,6 +7,7 @@ event per scenario for `sam local invoke -e` and the handler tests alike.
 
 import base64
 import datetime
+import fnmatch
 import json
 import os
 import re
@@ -152,7 +153,9 @@ def test_http_api_routes_are_the_token_and_discovery_endpoints(template):
     assert resources["HttpApi"]["Type"] == "AWS::Serverless::HttpApi"
 
 
-def test_token_function_may_only_sign_with_the_key_and_read_the_table(template):
+def test_token_function_may_only_sign_read_and_record_assertion_jtis(template):
+    # kms:GetPublicKey: the kid is the key's thumbprint. PutItem: the private_key_jwt
+    # replay cache (DynamoDBReplayCache), confined to JTI# items holding pk, sk, expires_at.
     props = template["Resources"]["TokenFunction"]["Properties"]
 
     assert (props["CodeUri"], props["Handler"]) == ("functions/token/", "app.lambda_handler")
@@ -164,9 +167,22 @@ def test_token_function_may_only_sign_with_the_key_and_read_the_table(template):
                 {
                     "Sid": "SignWithTheSigningKey",
                     "Effect": "Allow",
-                    "Action": "kms:Sign",
+                    "Action": ["kms:Sign", "kms:GetPublicKey"],
                     "Resource": KEY_ARN,
-                }
+                },
+                {
+                    "Sid": "RecordClientAssertionJti",
+                    "Effect": "Allow",
+                    "Action": "dynamodb:PutItem",
+                    "Resource": {"Fn::GetAtt": ["Table", "Arn"]},
+                    "Condition": {
+                        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["JTI#*"]},
+                        "ForAllValues:StringEquals": {
+                            "dynamodb:Attributes": ["pk", "sk", "expires_at"]
+                        },
+                        "StringEqualsIfExists": {"dynamodb:ReturnValues": "NONE"},
+                    },
+                },
             ],
         },
     ]
@@ -309,6 +325,91 @@ def test_outputs_derive_every_url_from_one_issuer(template):
         "TableName": {"Ref": "Table"},
         "SigningKeyArn": KEY_ARN,
     }
+
+
+# --- the policies cover what the adapters call -----------------------------------
+
+
+class _RecordingClient:
+    """A boto3 client stand-in: answers from ``responses``, records each call as its IAM action."""
+
+    def __init__(self, service, responses):
+        self.service, self.responses, self.calls = service, responses, []
+
+    def __getattr__(self, operation):
+        def call(**params):
+            action = "".join(word.title() for word in operation.split("_"))
+            self.calls.append((f"{self.service}:{action}", params))
+            return self.responses[operation]
+
+        return call
+
+
+def _aws_fakes():
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public_der = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    kms = _RecordingClient("kms", {
+        "get_public_key": {"PublicKey": public_der, "KeySpec": "RSA_2048",
+                           "SigningAlgorithms": ["RSASSA_PKCS1_V1_5_SHA_256"]},
+        "sign": {"Signature": b"\x01" * 256},
+    })
+    dynamodb = _RecordingClient(
+        "dynamodb", {"get_item": {}, "query": {"Items": []}, "put_item": {}}
+    )
+    return kms, dynamodb
+
+
+def _actions(client):
+    return [action for action, _ in client.calls]
+
+
+def test_token_function_policy_allows_every_call_its_adapters_make(template):
+    from tokenvend.adapters.dynamodb import DynamoDBReplayCache, DynamoDBStore
+    from tokenvend.adapters.kms import KmsSigner
+
+    kms, dynamodb = _aws_fakes()
+    signer, store = KmsSigner("key-arn", "RS256", kms), DynamoDBStore("table", dynamodb)
+
+    signer.kid()
+    signer.sign(b"header.payload")
+    store.get_client("client")
+    store.get_catalog()
+    assert DynamoDBReplayCache("table", dynamodb).add_once("client#jti-1", 1764450000) is True
+
+    policies = template["Resources"]["TokenFunction"]["Properties"]["Policies"]
+    kms_statement, jti_statement = policies[1]["Statement"]
+    assert _actions(kms) == ["kms:GetPublicKey", "kms:Sign"]
+    assert set(_actions(kms)) <= set(kms_statement["Action"])
+    # GetItem and Query come with DynamoDBReadPolicy; PutItem only as the JTI statement allows.
+    assert _actions(dynamodb) == ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"]
+    put = dynamodb.calls[2][1]
+    condition = jti_statement["Condition"]
+    (leading_key,) = condition["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+    assert fnmatch.fnmatchcase(put["Item"]["pk"]["S"], leading_key)
+    assert set(put["Item"]) <= set(condition["ForAllValues:StringEquals"]["dynamodb:Attributes"])
+    return_values = condition["StringEqualsIfExists"]["dynamodb:ReturnValues"]
+    assert put.get("ReturnValues", "NONE") == return_values
+
+
+def test_discovery_function_policy_allows_every_call_its_adapters_make(template):
+    from tokenvend.adapters.dynamodb import DynamoDBStore
+    from tokenvend.adapters.kms import KmsSigner
+
+    kms, dynamodb = _aws_fakes()
+
+    KmsSigner("key-arn", "RS256", kms).public_jwk()
+    DynamoDBStore("table", dynamodb).get_catalog()
+
+    policies = template["Resources"]["DiscoveryFunction"]["Properties"]["Policies"]
+    (kms_statement,) = policies[1]["Statement"]
+    assert _actions(kms) == [kms_statement["Action"]] == ["kms:GetPublicKey"]
+    # Query comes with DynamoDBReadPolicy.
+    assert _actions(dynamodb) == ["dynamodb:Query"]
 
 
 # --- events ----------------------------------------------------------------------
