@@ -6,9 +6,9 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.logging import correlation_paths
 
 from tokenvend import bootstrap
-from tokenvend.apigw import domain_name, json_response, not_found_response, oauth_error_response
+from tokenvend.apigw import domain_name, install_error_handlers, json_response
 from tokenvend.discovery import DISCOVERY_PATHS, JWKS_PATH, cacheable, discovery_document, jwks_document
-from tokenvend.errors import MethodNotAllowed, OAuthError, ServerError
+from tokenvend.errors import MethodNotAllowed, OAuthError
 
 logger = Logger()
 app = APIGatewayHttpResolver()
@@ -44,21 +44,11 @@ for path in (*DISCOVERY_PATHS, JWKS_PATH):
     app.route(path, method=OTHER_METHODS)(_method_not_allowed)
 
 
-@app.exception_handler(OAuthError)
-def oauth_error(err: OAuthError):
-    logger.warning("discovery request failed", extra={"error": err.error, "reasons": err.reasons})
-    return oauth_error_response(err)
+def log_rejection(err: OAuthError):
+    logger.warning("discovery request refused", extra={"error": err.error, "reasons": err.reasons})
 
 
-@app.exception_handler(Exception)
-def unexpected(exc: Exception):
-    logger.exception("discovery request failed")
-    return oauth_error_response(ServerError("The authorization server could not complete the request."))
-
-
-@app.not_found
-def not_found(_exc):
-    return not_found_response()
+install_error_handlers(app, logger, log_rejection)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

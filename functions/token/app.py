@@ -11,9 +11,9 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
 from tokenvend import bootstrap
-from tokenvend.apigw import http_request, json_response, not_found_response, oauth_error_response
+from tokenvend.apigw import http_request, install_error_handlers, json_response
 from tokenvend.audit import TokenAudit
-from tokenvend.errors import NO_STORE_HEADERS, OAuthError, ServerError
+from tokenvend.errors import NO_STORE_HEADERS, OAuthError
 from tokenvend.token_endpoint import TOKEN_PATH
 
 logger = Logger()
@@ -38,22 +38,12 @@ def token():
     return json_response(200, body, NO_STORE_HEADERS)
 
 
-@app.exception_handler(OAuthError)
-def oauth_error(err: OAuthError):
+def count_rejection(err: OAuthError):
     metrics.add_dimension(name="error", value=err.error)
     metrics.add_metric(name="RequestsRejected", unit=MetricUnit.Count, value=1)
-    return oauth_error_response(err)
 
 
-@app.exception_handler(Exception)
-def unexpected(exc: Exception):
-    logger.exception("token request failed")
-    return oauth_error(ServerError("The authorization server could not complete the request."))
-
-
-@app.not_found
-def not_found(_exc):
-    return not_found_response()
+install_error_handlers(app, logger, count_rejection)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -11,7 +11,7 @@ import json
 
 from aws_lambda_powertools.event_handler import Response
 
-from .errors import OAuthError, error_body, error_headers
+from .errors import OAuthError, ServerError, error_body, error_headers
 from .token_request import HttpRequest, decode_body
 
 
@@ -41,3 +41,24 @@ def oauth_error_response(err: OAuthError) -> Response:
 
 def not_found_response() -> Response:
     return json_response(404, {"error": "not_found", "error_description": "No such endpoint."}, {})
+
+
+def install_error_handlers(app, logger, on_oauth_error=None) -> None:
+    """One place per function where errors become responses: an OAuthError as §5.2 JSON
+    (``on_oauth_error`` sees it first, for metrics or a log line), any other exception as
+    a 500 ``server_error`` whose trace goes to the log only, an unknown path as JSON 404."""
+
+    @app.exception_handler(OAuthError)
+    def oauth_error(err: OAuthError):
+        if on_oauth_error is not None:
+            on_oauth_error(err)
+        return oauth_error_response(err)
+
+    @app.exception_handler(Exception)
+    def unexpected(exc: Exception):
+        logger.exception("request failed")
+        return oauth_error(ServerError("The authorization server could not complete the request."))
+
+    @app.not_found
+    def not_found(_exc):
+        return not_found_response()

@@ -21,7 +21,7 @@ from .errors import InvalidRequest, OAuthError, UnauthorizedClient, UnsupportedG
 from .jws import encode, signing_input
 from .model import CLIENT_CREDENTIALS
 from .ports import CatalogStore, ClientStore, ReplayCache, Signer
-from .resolution import resolve
+from .resolution import parse_scope, resolve
 from .signing_limits import KMS_RAW_MESSAGE_LIMIT
 from .token_request import HttpRequest, read_token_request
 
@@ -50,6 +50,7 @@ class TokenEndpoint:
         audit.requested_resources = list(request.resources)
         scope = request.get("scope")
         audit.scope_omitted = scope is None
+        audit.requested_scopes = parse_scope(scope)
 
         grant_type = request.get("grant_type")
         if grant_type is None:
@@ -69,7 +70,6 @@ class TokenEndpoint:
             raise UnauthorizedClient("The client is not allowed the client_credentials grant.")
 
         decision = resolve(client, self.catalog.get_catalog(), scope, list(request.resources), issuer)
-        audit.requested_scopes = decision.requested
         if decision.error is not None:
             raise decision.error
         audit.granted_scopes, audit.aud = decision.granted, decision.aud
