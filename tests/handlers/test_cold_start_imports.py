@@ -1,0 +1,33 @@
+"""A function's init imports only what its routes need: no CLI, YAML, moto, pydantic or
+X-Ray on the Lambda import path (DESIGN.md "Shape", cold start is paid by real callers)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from support import ROOT
+
+FORBIDDEN = ["click", "yaml", "cfn_tools", "moto", "pydantic", "aws_xray_sdk", "tokenvend_cli",
+             "werkzeug", "flask", "requests"]
+
+PROBE = """
+import importlib.util, json, os, sys
+os.environ.update({"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_DEFAULT_REGION": "us-east-1",
+                   "TOKENVEND_TABLE": "t", "TOKENVEND_SIGNING_KEY_ID": "k"})
+spec = importlib.util.spec_from_file_location("app", sys.argv[1])
+spec.loader.exec_module(importlib.util.module_from_spec(spec))
+print(json.dumps(sorted({m.split(".")[0] for m in sys.modules})))
+"""
+
+
+@pytest.mark.parametrize("function", ["token", "discovery"])
+def test_function_init_imports_no_tooling(function):
+    result = subprocess.run([sys.executable, "-c", PROBE, str(ROOT / "functions" / function / "app.py")],
+                            capture_output=True, text=True, timeout=60, check=True)
+    loaded = set(json.loads(result.stdout.strip().splitlines()[-1]))
+    assert "tokenvend" in loaded and "aws_lambda_powertools" in loaded
+    assert sorted(loaded & set(FORBIDDEN)) == []
