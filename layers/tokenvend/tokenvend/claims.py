@@ -33,14 +33,16 @@ def access_token_claims(*, issuer: str, client: Client, scopes: list[str], aud, 
         "iss": issuer,
         "sub": client.client_id,
         "aud": aud,
-        "exp": now + client.access_token_lifetime,
+        "exp": now + client.token_lifetime(),
         "iat": now,
         "nbf": now,
         "jti": jti,
         "client_id": client.client_id,
         "scope": " ".join(scopes),
     }
-    claims.update(client.prefixed_claims())
+    # The loader refuses reserved names; a record edited around it still cannot replace
+    # a registered claim (a forged exp or aud).
+    claims.update({k: v for k, v in client.prefixed_claims().items() if k not in RESERVED_CLAIMS})
     return claims
 
 

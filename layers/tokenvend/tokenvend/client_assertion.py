@@ -52,14 +52,21 @@ def verify_client_assertion(
         key = _key_for(client, header)
         if key is None:
             raise fail("no key of the client's jwks matches the assertion's kid")
+        # Times are checked below against the endpoint's clock, not PyJWT's own.
         claims = jwt.decode(
             assertion, key, algorithms=ASYMMETRIC_ALGORITHMS, audience=list(audiences),
-            issuer=client_id, leeway=LEEWAY,
-            options={"require": ["iss", "sub", "aud", "exp", "jti"]},
+            issuer=client_id,
+            options={"require": ["iss", "sub", "aud", "exp", "jti"],
+                     "verify_exp": False, "verify_nbf": False, "verify_iat": False},
         )
     except jwt.PyJWTError as exc:
         raise fail(f"client assertion rejected: {type(exc).__name__}") from None
-    if claims["exp"] - now.timestamp() > MAX_ASSERTION_LIFETIME + LEEWAY:
+    timestamp = now.timestamp()
+    if not isinstance(claims["exp"], (int, float)) or claims["exp"] + LEEWAY <= timestamp:
+        raise fail("client assertion has expired")
+    if isinstance(claims.get("nbf"), (int, float)) and claims["nbf"] - LEEWAY > timestamp:
+        raise fail("client assertion is not yet valid")
+    if claims["exp"] - timestamp > MAX_ASSERTION_LIFETIME + LEEWAY:
         raise fail(f"client assertion expires more than {MAX_ASSERTION_LIFETIME} s from now")
     if replay is None or not replay.add_once(f"{client_id}#{claims['jti']}", int(claims["exp"]) + LEEWAY):
         raise fail("client assertion jti was already used")

@@ -48,7 +48,7 @@ def is_hash(value: str) -> bool:
 def _parse(stored: str):
     if stored.startswith(PBKDF2_PREFIX + "$"):
         parts = stored.split("$")
-        if len(parts) != 4 or not parts[1].isdigit():
+        if len(parts) != 4 or not parts[1].isdigit() or int(parts[1]) < 1:
             return None
         try:
             return ("pbkdf2", int(parts[1]), base64.b64decode(parts[2], validate=True),

@@ -283,8 +283,9 @@ def _client(check, path, item, development, scope_names, resource_names) -> Clie
     else:
         for name, value in claims_raw.items():
             full = f"{prefix}{name}"
-            if name in RESERVED_CLAIMS or full in RESERVED_CLAIMS:
-                check.add(f"{path}.claims.{name}", f"{full!r} is a reserved JWT claim name")
+            reserved = name if name in RESERVED_CLAIMS else full if full in RESERVED_CLAIMS else None
+            if reserved:
+                check.add(f"{path}.claims.{name}", f"{reserved!r} is a reserved JWT claim name")
             elif not isinstance(value, (str, int, float, bool, list)):
                 check.add(f"{path}.claims.{name}", "must be a string, number, boolean or list")
             else:

@@ -41,11 +41,17 @@ def jwks_document(keys: list[dict]) -> dict:
     return {"keys": keys}
 
 
+def _matches(etag: str, if_none_match: str) -> bool:
+    """RFC 9110 §13.1.2: If-None-Match uses the weak comparison, and "*" matches any."""
+    tags = [t.strip() for t in if_none_match.split(",")]
+    return "*" in tags or etag in [t.removeprefix("W/") for t in tags]
+
+
 def cacheable(document: dict, if_none_match: str | None) -> tuple[int, dict, str]:
     """Status, headers and body for a public, cacheable JSON document (304 on a matching ETag)."""
     body = json.dumps(document, separators=(",", ":"), sort_keys=True)
     etag = '"' + hashlib.sha256(body.encode("utf-8")).hexdigest()[:32] + '"'
     headers = {"Content-Type": "application/json", "Cache-Control": f"public, max-age={MAX_AGE}", "ETag": etag}
-    if if_none_match and etag in [t.strip() for t in if_none_match.split(",")]:
+    if if_none_match and _matches(etag, if_none_match):
         return 304, headers, ""
     return 200, headers, body

@@ -50,7 +50,10 @@ class ClientSecret:
     plaintext: str | None = field(default=None, repr=False, compare=False)
 
     def expired(self, now: datetime) -> bool:
-        return self.expiration is not None and now >= self.expiration
+        if self.expiration is None:
+            return False
+        expiration = self.expiration if self.expiration.tzinfo else self.expiration.replace(tzinfo=timezone.utc)
+        return now >= expiration
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,11 @@ class Client:
     claims: tuple[tuple[str, object], ...] = ()
     client_claims_prefix: str = DEFAULT_CLIENT_CLAIMS_PREFIX
     jwks: dict | None = None
+
+    def token_lifetime(self) -> int:
+        """The configured lifetime, capped: a record edited around the loader cannot
+        mint a longer-lived token than the cap."""
+        return max(1, min(self.access_token_lifetime, MAX_ACCESS_TOKEN_LIFETIME))
 
     def prefixed_claims(self) -> dict[str, object]:
         return {f"{self.client_claims_prefix}{name}": value for name, value in self.claims}

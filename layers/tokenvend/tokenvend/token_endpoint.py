@@ -81,11 +81,11 @@ class TokenEndpoint:
         if len(signing_input(header, claims)) > KMS_RAW_MESSAGE_LIMIT:
             raise InvalidRequest("The token would be too large to sign; request fewer resources or scopes.")
         token = encode(header, claims, self.signer)
-        audit.kid, audit.jti, audit.expires_in = kid, jti, client.access_token_lifetime
+        audit.kid, audit.jti, audit.expires_in = kid, jti, client.token_lifetime()
         audit.outcome = "issued"
         return {
             "access_token": token,
             "token_type": "Bearer",
-            "expires_in": client.access_token_lifetime,
+            "expires_in": client.token_lifetime(),
             "scope": claims["scope"],
         }

@@ -16,8 +16,9 @@ from urllib.parse import parse_qsl
 from .errors import InvalidRequest, MethodNotAllowed
 
 MAX_BODY_BYTES = 64 * 1024
+# The parameters this endpoint reads, with IdentityServer's InputLengthRestrictions so
+# migrating clients meet the same limits. Any other parameter is ignored.
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
-# IdentityServer's InputLengthRestrictions, so migrating clients meet the same limits.
 MAX_LENGTHS = {
     "grant_type": 100,
     "client_id": 100,
@@ -27,7 +28,6 @@ MAX_LENGTHS = {
     "client_assertion": 51200,
     "resource": 512,
 }
-DEFAULT_MAX_LENGTH = 1000
 REPEATABLE = {"resource"}
 
 
@@ -88,7 +88,9 @@ def read_token_request(request: HttpRequest) -> TokenRequest:
     params: dict[str, str] = {}
     resources: list[str] = []
     for name, value in pairs:
-        limit = MAX_LENGTHS.get(name, DEFAULT_MAX_LENGTH)
+        limit = MAX_LENGTHS.get(name)
+        if limit is None:
+            continue  # §3.2: "The authorization server MUST ignore unrecognized request parameters."
         if len(value) > limit:
             raise InvalidRequest(f"The '{name}' parameter is longer than {limit} characters.")
         if name in REPEATABLE:
