@@ -1,26 +1,77 @@
 from __future__ import annotations
 
+import base64
+import logging
+import re
+from urllib.parse import parse_qsl
+
 import pytest
 
 from support import LambdaContext, load_function
 from tokenvend_cli.seed import seed
 
+# A JWS/JWT always starts with base64url '{"' = "eyJ": no token, assertion or part of one
+# may reach a log line; neither may a stored hash.
+NEVER_LOGGED = re.compile(r"eyJ|pbkdf2-sha256\$|sha256:")
+
+
+class LogTee(logging.Handler):
+    """Keeps every line the functions log, formatted exactly as Powertools writes it."""
+
+    def __init__(self, formatter):
+        super().__init__()
+        self.setFormatter(formatter)
+        self.lines: list[str] = []
+
+    def emit(self, record):
+        self.lines.append(self.format(record))
+
+
+def credentials_in(event: dict) -> list[str]:
+    """The credential values an event carries: Authorization header, its base64 part and
+    the decoded pair, and the client_secret/client_assertion of the body."""
+    values = []
+    authorization = (event.get("headers") or {}).get("authorization")
+    if authorization:
+        encoded = authorization.split(" ", 1)[-1]
+        values += [authorization, encoded]
+        try:
+            values.append(base64.b64decode(encoded).decode())
+        except ValueError:
+            pass
+    raw = event.get("body") or ""
+    try:
+        text = base64.b64decode(raw).decode("utf-8", "replace") if event.get("isBase64Encoded") else raw
+    except ValueError:
+        text = raw
+    values += [v for k, v in parse_qsl(text) if k in ("client_secret", "client_assertion")]
+    return [v for v in values if v]
+
 
 @pytest.fixture
 def deployed(stack, monkeypatch):
-    """The two functions as Lambda would start them: the template's environment, fresh modules."""
+    """The two functions as Lambda would start them: the template's environment, fresh
+    modules. Every log line they write in a test is checked afterwards: no credential a
+    request carried, no token, no stored hash."""
     for name, value in stack.environment.items():
         monkeypatch.setenv(name, value)
+    tee = None
+    sent: list[str] = []
 
     class Functions:
         def start(self, cache_ttl: str | None = None):
+            nonlocal tee
             if cache_ttl is not None:
                 monkeypatch.setenv("TOKENVEND_CACHE_TTL", cache_ttl)
             self.token = load_function("token")
             self.discovery = load_function("discovery")
+            service = logging.getLogger("tokenvend")
+            tee = LogTee(service.powertools_handler.formatter)
+            service.addHandler(tee)
             return self
 
         def call(self, module, event):
+            sent.extend(credentials_in(event))
             return module.lambda_handler(event, LambdaContext())
 
         def token_call(self, event):
@@ -29,7 +80,18 @@ def deployed(stack, monkeypatch):
         def discovery_call(self, event):
             return self.call(self.discovery, event)
 
-    return Functions()
+        @property
+        def log_lines(self) -> list[str]:
+            return list(tee.lines) if tee else []
+
+    functions = Functions()
+    yield functions
+    lines = functions.log_lines
+    for line in lines:
+        assert not NEVER_LOGGED.search(line), f"a token or hash reached the log: {line}"
+        # whole values only: the quickstart secret "secret" is also part of "client_secret_post"
+        leaked = [v for v in sent if re.search(rf"(?<![\w-]){re.escape(v)}(?![\w-])", line)]
+        assert not leaked, f"a credential reached the log: {line}"
 
 
 @pytest.fixture

@@ -79,8 +79,8 @@ def test_two_authentication_methods_are_invalid_request(world: World):
 EXPIRED = ClientSecret(hash_secret("expired-secret"), expiration=NOW - timedelta(seconds=1))
 FAILURES = {
     "unknown client": ("nobody", SECRET, "unknown client"),
-    "wrong secret": ("app", "wrong-secret", "no secret of the client matches"),
-    "expired secret": ("expired", "expired-secret", "the matching secret has expired"),
+    "wrong secret": ("app", "wrong-secret", "client_secret matches no stored hash"),
+    "expired secret": ("expired", "expired-secret", "the matching client_secret has expired"),
     "disabled client": ("disabled", SECRET, "client disabled"),
 }
 
@@ -129,14 +129,14 @@ def test_secret_rollover_an_expired_and_a_valid_secret_side_by_side():
     # THEN the new secret works and the old one no longer does
     assert world.token(post_request(world, "rolling", "fresh-secret"))[1].outcome == "issued"
     _, audit = world.refuse(InvalidClient, post_request(world, "rolling", "expired-secret"))
-    assert audit.reasons == ["the matching secret has expired"]
+    assert audit.reasons == ["the matching client_secret has expired"]
 
 
 def test_a_secret_expiring_exactly_now_is_expired():
     at_now = ClientSecret(hash_secret("edge-secret"), expiration=NOW)
     world = make_world(clients=(Client("edge", secrets=(at_now,), allowed_scopes=("orders.read",)),))
     _, audit = world.refuse(InvalidClient, post_request(world, "edge", "edge-secret"))
-    assert audit.reasons == ["the matching secret has expired"]
+    assert audit.reasons == ["the matching client_secret has expired"]
 
 
 @pytest.mark.parametrize("stored", [identityserver_sha256("secret"), "sha256:" + identityserver_sha256("secret")])

@@ -95,9 +95,9 @@ def authenticate_client(
         raise fail("unknown client")
     matched = [s for s in client.secrets if client_secrets.verify_secret(secret, s.hash)]
     if not matched:
-        raise fail("no secret of the client matches")
+        raise fail("client_secret matches no stored hash")
     if all(s.expired(now) for s in matched):
-        raise fail("the matching secret has expired")
+        raise fail("the matching client_secret has expired")
     if not client.enabled:
         raise fail("client disabled")
     return client, method
