@@ -22,13 +22,50 @@ LOCAL_PSEUDO = {
 }
 
 
+DEFAULT_ROUTE = "$default"
+
+
 @dataclass(frozen=True)
 class Route:
+    """An HttpApi route: ``path`` may hold ``{name}`` segments and a last ``{name+}``, or
+    be ``$default`` (the catch-all of an HttpApi event without Path and Method)."""
+
     method: str  # upper case, or ANY
     path: str
 
+    @property
+    def route_key(self) -> str:
+        return DEFAULT_ROUTE if self.path == DEFAULT_ROUTE else f"{self.method} {self.path}"
+
     def matches(self, method: str, path: str) -> bool:
-        return self.path == path and self.method in ("ANY", method.upper())
+        return self.method in ("ANY", method.upper()) and self.path_parameters(path) is not None
+
+    def path_parameters(self, path: str) -> dict[str, str] | None:
+        """The values of the route's path variables in ``path``, or None when it does not match."""
+        if self.path == DEFAULT_ROUTE:
+            return {}
+        want, got = self.path.strip("/").split("/"), path.strip("/").split("/")
+        values = {}
+        for i, part in enumerate(want):
+            if part.startswith("{") and part.endswith("+}") and i == len(want) - 1:
+                if len(got) <= i or not got[i]:
+                    return None
+                values[part[1:-2]] = "/".join(got[i:])
+                return values
+            if i >= len(got):
+                return None
+            if part.startswith("{") and part.endswith("}") and got[i]:
+                values[part[1:-1]] = got[i]
+            elif part != got[i]:
+                return None
+        return values if len(got) == len(want) else None
+
+    @property
+    def precedence(self) -> tuple:
+        """Sort key, most specific first, as API Gateway picks among matching routes:
+        exact paths before variables before greedy variables before $default, then a
+        named method before ANY."""
+        return (self.path == DEFAULT_ROUTE, "+}" in self.path, self.path.count("{"), self.method == "ANY")
 
 
 @dataclass
@@ -39,6 +76,8 @@ class FunctionSpec:
     environment: dict[str, str]
     routes: list[Route] = field(default_factory=list)
     layers: list[Path] = field(default_factory=list)
+    timeout: int = 3  # seconds; Lambda's defaults when neither the function nor Globals says
+    memory_size: int = 128  # MB
 
 
 class Template:
@@ -135,15 +174,24 @@ class Template:
             props = resource.get("Properties", {})
             env = dict(globals_.get("Environment", {}).get("Variables", {}))
             env.update(props.get("Environment", {}).get("Variables", {}))
-            routes = [Route(str(e["Properties"].get("Method", "ANY")).upper(), e["Properties"]["Path"])
+            routes = [self._route(e.get("Properties") or {})
                       for e in props.get("Events", {}).values() if e.get("Type") == "HttpApi"]
             layers = [self._layer_dir(ref) for ref in props.get("Layers", globals_.get("Layers", []))]
             specs.append(FunctionSpec(
                 lid, (self.root / props["CodeUri"]).resolve(), props.get("Handler", globals_.get("Handler")),
                 {k: "" if v is None else str(v) for k, v in self.resolve(env).items()},
                 routes, [p for p in layers if p],
+                int(self.resolve(props.get("Timeout", globals_.get("Timeout", 3)))),
+                int(self.resolve(props.get("MemorySize", globals_.get("MemorySize", 128)))),
             ))
         return specs
+
+    @staticmethod
+    def _route(props: dict) -> Route:
+        if "Path" not in props and "Method" not in props:
+            return Route("ANY", DEFAULT_ROUTE)
+        return Route(str(props.get("Method", "ANY")).upper().replace("X-AMAZON-APIGATEWAY-ANY-METHOD", "ANY"),
+                     props["Path"])
 
     def _layer_dir(self, ref) -> Path | None:
         logical = ref.get("Ref") if isinstance(ref, dict) else None

@@ -224,6 +224,7 @@ def test_functions_share_runtime_layer_and_environment(template):
         "POWERTOOLS_SERVICE_NAME": "tokenvend",
         "POWERTOOLS_METRICS_NAMESPACE": "tokenvend",
         "POWERTOOLS_LOG_LEVEL": {"Ref": "LogLevel"},
+        "AWS_ENDPOINT_URL": "",
     }
 
 

@@ -1,0 +1,75 @@
+"""`tokenvend dev` refusals that come before anything starts, and the ready-to-paste curl."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from tokenvend.config import load_config
+from tokenvend_cli.local_stack import demo_client, demo_curl
+from tokenvend_cli.main import cli
+from tokenvend_cli.template import PROJECT_ROOT, Template
+
+QUICKSTART = PROJECT_ROOT / "examples" / "quickstart.yaml"
+
+
+def run_dev(*args, tmp_path):
+    return CliRunner().invoke(cli, ["dev", "--state-file", str(tmp_path / "stack.json"), *args])
+
+
+def test_the_broken_quickstart_prints_each_problem_on_one_line_and_exits_1(tmp_path):
+    result = run_dev("--config", str(PROJECT_ROOT / "examples" / "quickstart-broken.yaml"), tmp_path=tmp_path)
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "examples/quickstart-broken.yaml: clients[0].allowed_scopes[0]: 'api1' is an api resource, not an api "
+        "scope — add an api scope 'api1' and list it in the resource's scopes"]
+
+
+PARAMETERS = Template().data["Parameters"]
+
+
+@pytest.mark.parametrize("override, message", [
+    ("Nope=1", f"--parameter-overrides 'Nope=1': the template's parameters are {', '.join(PARAMETERS)}"),
+    ("SigningAlgorithm=HS256", "--parameter-overrides SigningAlgorithm=HS256: allowed values are "
+                               + ", ".join(PARAMETERS["SigningAlgorithm"]["AllowedValues"])),
+])
+def test_a_parameter_the_template_does_not_allow_is_refused(tmp_path, override, message):
+    result = run_dev("--parameter-overrides", override, tmp_path=tmp_path)
+    assert result.exit_code == 2
+    assert result.output == f"tokenvend: {message}\n"
+
+
+def test_a_malformed_env_file_is_refused(tmp_path):
+    env_file = tmp_path / "env.json"
+    env_file.write_text(json.dumps({"TokenFunction": "TOKENVEND_CACHE_TTL=0"}))
+    result = run_dev("--env-vars", str(env_file), tmp_path=tmp_path)
+    assert result.exit_code == 2
+    assert result.output.startswith("tokenvend: --env-vars ") and "expected {" in result.output
+
+
+def test_the_help_shows_examples():
+    for command in ("dev", "invoke"):
+        result = CliRunner().invoke(cli, [command, "--help"])
+        assert result.exit_code == 0 and "Examples:" in result.output and f"tokenvend {command}" in result.output
+
+
+def test_the_quickstart_curl_uses_basic_auth():
+    client = demo_client(QUICKSTART, load_config(QUICKSTART))
+    assert client == ("client", "secret", "api1")
+    assert demo_curl(client, "http://127.0.0.1:3000/connect/token") == (
+        "curl -s -u client:secret -d grant_type=client_credentials -d scope=api1 http://127.0.0.1:3000/connect/token")
+
+
+def test_credentials_basic_auth_would_mangle_are_posted_url_encoded():
+    assert demo_curl(("svc:a", "p@ss word", "read write"), "http://h/connect/token") == (
+        "curl -s --data-urlencode client_id=svc:a --data-urlencode 'client_secret=p@ss word' "
+        "-d grant_type=client_credentials --data-urlencode 'scope=read write' http://h/connect/token")
+
+
+def test_a_production_config_shows_no_secret(tmp_path):
+    config_path = tmp_path / "prod.yaml"
+    config_path.write_text("api_scopes: [{name: api1}]\napi_resources: [{name: urn:api1, scopes: [api1]}]\n"
+                           "clients: [{client_id: svc, secrets: [{value: " + "x" * 40 + "}],"
+                           " allowed_grant_types: [client_credentials], allowed_scopes: [api1]}]\n")
+    assert demo_client(config_path, load_config(config_path)) is None
+    assert demo_curl(None, "http://h/t") == "curl -s -u CLIENT_ID:SECRET -d grant_type=client_credentials http://h/t"
