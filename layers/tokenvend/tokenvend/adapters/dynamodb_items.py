@@ -118,3 +118,18 @@ def item_to_client(item: dict) -> Client:
         client_claims_prefix=item.get("client_claims_prefix", "client_"),
         jwks=json.loads(item["jwks"]) if item.get("jwks") else None,
     )
+
+
+# The three config kinds by the name a config file gives their section's records.
+CONFIG_KEYS = {"api_scope": scope_key, "api_resource": resource_key, "client": client_key}
+ITEM_TO_RECORD = {"api_scope": item_to_scope, "api_resource": item_to_resource, "client": item_to_client}
+RECORD_TO_ITEM = {"api_scope": scope_to_item, "api_resource": resource_to_item, "client": client_to_item}
+
+
+def config_item_kind(item: dict) -> str | None:
+    """``api_scope``, ``api_resource`` or ``client`` for a config item, read from its key;
+    None for any other item (a used jti, a key record)."""
+    pk, sk = item.get("pk", ""), item.get("sk", "")
+    if pk == CATALOG_PK:
+        return "api_scope" if sk.startswith("SCOPE#") else "api_resource" if sk.startswith("RESOURCE#") else None
+    return "client" if sk == "CLIENT" and pk.startswith("CLIENT#") else None

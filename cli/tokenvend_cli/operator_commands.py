@@ -1,0 +1,20 @@
+"""The operator's commands: config as code (apply, export), records one at a time
+(client, scope, resource), and answers (explain, token, import-identityserver).
+
+Each lives in an ``ops_`` module; ``register`` adds them to the ``tokenvend`` group.
+"""
+
+from __future__ import annotations
+
+import click
+
+
+def register(cli: click.Group) -> None:
+    from .ops_add import groups
+    from .ops_apply import apply, export
+    from .ops_explain import explain_command
+    from .ops_identityserver import import_identityserver
+    from .ops_token import token
+
+    for command in (apply, export, *groups(), explain_command, token, import_identityserver):
+        cli.add_command(command)

@@ -1,0 +1,138 @@
+"""``tokenvend apply`` and ``tokenvend export``: the table as a config file, and back."""
+
+from __future__ import annotations
+
+import click
+
+from tokenvend.config import Config, ConfigError, load_config, parse_config
+from tokenvend.model import utcnow
+
+from .ops_cli import Command, OpsError, emit_json, plural, warn, write_file
+from .ops_entries import config_document, dump
+from .ops_plan import ADDED, CHANGED, KEPT, REMOVED, Change, plan, summary
+from .ops_table import ConfigTable
+from .ops_target import Target, target_options
+
+
+def load(path: str) -> Config:
+    """The config, or every problem with its field path (exit 1)."""
+    try:
+        return load_config(path)
+    except ConfigError as err:
+        lines = "\n".join(f"  {p}" for p in err.problems)
+        raise OpsError(f"{path} is not a valid tokenvend config ({plural(len(err.problems), 'problem')}):\n"
+                       + lines) from None
+    except OSError as exc:
+        raise OpsError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def change_line(change: Change) -> str:
+    action = "" if change.action == KEPT else change.action
+    line = f"{action:<8} {change.kind:<13} {change.name}"
+    if change.action == KEPT:
+        return line + ": not in file (kept; --prune removes)"
+    return line + (": " + ", ".join(change.fields) if change.fields else "")
+
+
+def write(table: ConfigTable, changes: list[Change]) -> None:
+    """Scopes, then resources, then clients; removals the other way round, so a client
+    never names a scope that is not there yet or any more."""
+    for change in changes:
+        if change.action in (ADDED, CHANGED):
+            table.put(change.kind, change.record)
+    for change in reversed(changes):
+        if change.action == REMOVED:
+            table.delete(change.kind, change.name)
+
+
+@click.command("apply", cls=Command)
+@click.argument("config_path", metavar="CONFIG", type=click.Path(dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@click.option("--prune", is_flag=True, help="Also remove what the table has and the file does not.")
+@click.option("--allow-development", is_flag=True,
+              help="Apply a 'development: true' config to a table that is not the local stack.")
+@click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
+@target_options
+def apply(target: Target, config_path, dry_run, prune, allow_development, as_json):
+    """Make the table match a config file (YAML or JSON); safe to repeat.
+
+    The whole file is checked first and every problem is listed with its field path.
+    Then each change is printed by kind and name: added, changed (with the fields that
+    differ) and, with --prune, removed; without --prune what the table has beyond the
+    file is listed and kept. Plain secrets are hashed; a secret that a stored hash
+    already verifies keeps that hash, so a second apply of the same file changes
+    nothing. Running functions see a change within their cache TTL (60 s by default).
+
+    A 'development: true' config (weak secrets allowed) is refused for any table not
+    reached through a loopback endpoint URL, unless --allow-development.
+
+    Exit codes: 0 applied or nothing to do, 1 invalid config, 2 AWS or connection error.
+
+    \b
+    Example:
+      tokenvend apply examples/quickstart.yaml
+      tokenvend apply prod.yaml --stack tokenvend --dry-run
+    """
+    config = load(config_path)
+    if config.development and not target.is_local and not allow_development:
+        raise OpsError(f"{config_path} is a development config (development: true allows weak secrets); "
+                       f"refusing to apply it to {target.describe()}, which is not the local stack. "
+                       "Pass --allow-development to apply it anyway.")
+    table = ConfigTable(target)
+    changes = plan(config, table.read_all(), prune=prune)
+    if not dry_run:
+        write(table, changes)
+    counts = summary(changes)
+    if as_json:
+        emit_json({"config": config_path, "target": target.describe(), "dry_run": dry_run,
+                   "changes": [c.as_json() for c in changes], "summary": counts})
+        return
+    click.echo(f"apply {config_path} to {target.describe()}")
+    for change in changes:
+        click.echo(change_line(change))
+    counted = f"{counts[ADDED]} added, {counts[CHANGED]} changed, {counts[REMOVED]} removed"
+    if not any(counts.values()):
+        click.echo("no changes")
+    elif dry_run:
+        click.echo(f"dry run: {counted} (nothing written)")
+    else:
+        click.echo(f"applied: {counted}")
+
+
+@click.command("export", cls=Command)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write to FILE instead of stdout (JSON when it ends in .json).")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of YAML.")
+@target_options
+def export(target: Target, output, as_json):
+    """Write the table out as a config file that `tokenvend apply` accepts unchanged.
+
+    Secrets are written as their stored hashes ('hash:'), never as plaintext, so
+    export then apply reports no changes. When the table holds something the loader
+    would refuse (a client allowed an undefined scope, after a hand edit), each problem
+    is printed as a warning and the file is written anyway.
+
+    \b
+    Example:
+      tokenvend export --output backup.yaml
+      tokenvend export --stack tokenvend --json > config.json
+    """
+    state = ConfigTable(target).read_all()
+    data = config_document(state.api_scopes.values(), state.api_resources.values(), state.clients.values())
+    try:
+        parse_config(data)
+    except ConfigError as err:
+        warn(f"the table holds a config that `tokenvend apply` would refuse ({plural(len(err.problems), 'problem')}):")
+        for problem in err.problems:
+            click.echo(f"  {problem}", err=True)
+    fmt = "json" if as_json or (output and output.lower().endswith(".json")) else "yaml"
+    comment = (f"tokenvend config exported from {target.describe()} at {utcnow():%Y-%m-%dT%H:%M:%SZ}.\n"
+               "Secrets are their stored hashes; `tokenvend apply` this file unchanged to restore the table.")
+    text = dump(data, fmt, comment)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    write_file(output, text)
+    click.echo(f"wrote {plural(len(data['api_scopes']), 'api scope')}, "
+               f"{plural(len(data['api_resources']), 'api resource')} and {plural(len(data['clients']), 'client')} "
+               f"to {output}", err=True)

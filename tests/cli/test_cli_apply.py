@@ -1,0 +1,206 @@
+"""``tokenvend apply``: validate, diff, write; idempotent; exit codes 0, 1 and 2."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+
+from tokenvend import client_secrets
+from tokenvend.adapters.dynamodb import DynamoDBStore
+
+from cli_support import QUICKSTART, lines
+
+TARGET = "table tokenvend-local-Table in us-east-1 (TOKENVEND_TABLE)"
+STRONG = "s3cr3t-that-is-long-enough-for-production-use"
+
+
+def write(tmp_path, text: str, name="config.yaml"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return str(path)
+
+
+def production_config(tmp_path, **changes):
+    client = {"client_id": "billing", "secrets": [{"value": STRONG, "description": "billing 2025"}],
+              "allowed_scopes": ["orders.read"], **changes}
+    data = {"api_scopes": [{"name": "orders.read"}, {"name": "orders.write"}],
+            "api_resources": [{"name": "https://orders.example.com", "scopes": ["orders.read", "orders.write"]}],
+            "clients": [client]}
+    return write(tmp_path, json.dumps(data), "prod.json")
+
+
+def test_apply_adds_the_quickstart_and_a_second_apply_changes_nothing(tokenvend, stack):
+    # GIVEN an empty table
+    # WHEN the quickstart is applied twice
+    first = tokenvend("apply", QUICKSTART, "--allow-development")
+    second = tokenvend("apply", QUICKSTART, "--allow-development")
+
+    # THEN the first adds all three records, the second finds nothing to do
+    assert (first.exit_code, first.stderr) == (0, "")
+    assert lines(first.stdout) == [
+        f"apply {QUICKSTART} to {TARGET}",
+        "added    api_scope     api1",
+        "added    api_resource  api1",
+        "added    client        client",
+        "applied: 3 added, 0 changed, 0 removed",
+    ]
+    assert (second.exit_code, second.stderr) == (0, "")
+    assert lines(second.stdout) == [f"apply {QUICKSTART} to {TARGET}", "no changes"]
+    # and the plaintext secret was stored as a hash that verifies it
+    client = DynamoDBStore(stack.table, stack.dynamodb).get_client("client")
+    assert client_secrets.verify_secret("secret", client.secrets[0].hash)
+    assert client.secrets[0].hash.startswith("pbkdf2-sha256$")
+
+
+def test_apply_keeps_the_stored_hash_of_an_unchanged_plaintext_secret(tokenvend, stack, tmp_path):
+    config = production_config(tmp_path)
+    tokenvend("apply", config)
+    stored = DynamoDBStore(stack.table, stack.dynamodb).get_client("billing").secrets[0].hash
+
+    result = tokenvend("apply", config)
+
+    assert lines(result.stdout)[-1] == "no changes"
+    assert DynamoDBStore(stack.table, stack.dynamodb).get_client("billing").secrets[0].hash == stored
+
+
+def test_dry_run_prints_the_changes_and_writes_nothing(tokenvend, stack):
+    result = tokenvend("apply", QUICKSTART, "--allow-development", "--dry-run")
+
+    assert result.exit_code == 0
+    assert lines(result.stdout)[1:] == [
+        "added    api_scope     api1",
+        "added    api_resource  api1",
+        "added    client        client",
+        "dry run: 3 added, 0 changed, 0 removed (nothing written)",
+    ]
+    assert stack.dynamodb.scan(TableName=stack.table)["Count"] == 0
+
+
+def test_changed_records_name_their_fields_and_extra_records_are_kept_without_prune(quickstart_applied, tmp_path):
+    config = write(tmp_path, """\
+        development: true
+        api_scopes:
+          - name: api1
+            display_name: My API v2
+        api_resources: []
+        clients:
+          - client_id: client
+            secrets:
+              - value: secret
+              - value: another-secret
+            allowed_scopes: [api1]
+            access_token_lifetime: 600
+        """)
+
+    result = quickstart_applied("apply", config, "--allow-development")
+
+    assert result.exit_code == 0
+    assert lines(result.stdout)[1:] == [
+        "changed  api_scope     api1: display_name",
+        "         api_resource  api1: not in file (kept; --prune removes)",
+        "changed  client        client: secrets (+1 -0), access_token_lifetime",
+        "applied: 0 added, 2 changed, 0 removed",
+    ]
+    assert lines(quickstart_applied("apply", config, "--allow-development").stdout)[1:] == [
+        "         api_resource  api1: not in file (kept; --prune removes)",
+        "no changes",
+    ]
+
+
+def test_prune_removes_what_the_file_does_not_have(quickstart_applied, stack, tmp_path):
+    config = write(tmp_path, """\
+        development: true
+        api_scopes: [{name: api1}]
+        """)
+
+    result = quickstart_applied("apply", config, "--prune", "--json", "--allow-development")
+
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {
+        "config": config, "target": TARGET, "dry_run": False,
+        "changes": [
+            {"action": "changed", "kind": "api_scope", "name": "api1", "fields": ["display_name"]},
+            {"action": "removed", "kind": "api_resource", "name": "api1", "fields": []},
+            {"action": "removed", "kind": "client", "name": "client", "fields": []},
+        ],
+        "summary": {"added": 0, "changed": 1, "removed": 2},
+    }
+    assert [i["sk"]["S"] for i in stack.dynamodb.scan(TableName=stack.table)["Items"]] == ["SCOPE#api1"]
+
+
+def test_an_invalid_config_lists_every_problem_with_its_path_and_exits_1(tokenvend, stack, tmp_path):
+    config = write(tmp_path, """\
+        api_scopes:
+          - name: "orders read"
+        api_resources:
+          - name: orders
+            scopes: [orders.read]
+        clients:
+          - client_id: billing
+            secrets: [{value: short}]
+            allowed_scopes: [orders]
+        """)
+
+    result = tokenvend("apply", config)
+
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert lines(result.stderr) == [
+        f"Error: {config} is not a valid tokenvend config (4 problems):",
+        "  api_scopes[0].name: 'orders read' is not an RFC 6749 scope-token (no spaces, quotes or backslashes)",
+        "  api_resources[0].scopes[0]: 'orders.read' is not a defined api scope",
+        "  clients[0].secrets[0].value: secret is shorter than 32 characters; use a generated secret "
+        "(tokenvend client secret add) or mark the file 'development: true'",
+        "  clients[0].allowed_scopes[0]: 'orders' is an api resource, not an api scope — add an api scope "
+        "'orders' and list it in the resource's scopes",
+    ]
+    assert stack.dynamodb.scan(TableName=stack.table)["Count"] == 0
+
+
+def test_the_broken_quickstart_is_refused_with_the_fix(tokenvend):
+    broken = QUICKSTART.replace("quickstart.yaml", "quickstart-broken.yaml")
+
+    result = tokenvend("apply", broken)
+
+    assert result.exit_code == 1
+    assert lines(result.stderr) == [
+        f"Error: {broken} is not a valid tokenvend config (1 problem):",
+        "  clients[0].allowed_scopes[0]: 'api1' is an api resource, not an api scope — add an api scope 'api1' "
+        "and list it in the resource's scopes",
+    ]
+
+
+def test_a_missing_file_exits_1(tokenvend, tmp_path):
+    result = tokenvend("apply", str(tmp_path / "nope.yaml"))
+
+    assert (result.exit_code, result.stderr) == (1, f"Error: cannot read {tmp_path / 'nope.yaml'}: No such file or directory\n")
+
+
+def test_a_development_config_is_refused_for_a_table_that_is_not_local(tokenvend, stack):
+    result = tokenvend("apply", QUICKSTART)
+
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {QUICKSTART} is a development config (development: true allows weak secrets); refusing to apply "
+        f"it to {TARGET}, which is not the local stack. Pass --allow-development to apply it anyway.\n")
+    assert stack.dynamodb.scan(TableName=stack.table)["Count"] == 0
+
+
+@pytest.mark.usefixtures("aws")
+def test_a_missing_table_is_an_aws_error_exit_2(tmp_path):
+    from cli_support import invoke
+
+    result = invoke("apply", production_config(tmp_path), "--table", "no-such-table")
+
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == "Error: AWS Scan: ResourceNotFoundException: Requested resource not found\n"
+
+
+def test_an_unreachable_endpoint_is_exit_2_without_a_traceback(aws_credentials, tmp_path):
+    from cli_support import invoke
+
+    result = invoke("apply", production_config(tmp_path), "--table", "t", "--endpoint-url", "http://127.0.0.1:9")
+
+    assert result.exit_code == 2
+    assert result.stderr == 'Error: AWS: Could not connect to the endpoint URL: "http://127.0.0.1:9/"\n'
