@@ -29,6 +29,7 @@ from tokenvend.audit import TokenAudit
 from tokenvend.client_secrets import hash_secret, identityserver_sha256
 from tokenvend.jwk import signing_jwk
 from tokenvend.model import ApiResource, ApiScope, Catalog, Client, ClientSecret
+from tokenvend.ports import StaticKey
 from tokenvend.token_endpoint import TokenEndpoint
 from tokenvend.token_request import HttpRequest
 
@@ -69,7 +70,7 @@ class Store:
 
 def requests_per_second(stored_hash: str, signer, n: int) -> float:
     store = Store(Client("client", secrets=(ClientSecret(stored_hash),), allowed_scopes=("api1",)))
-    endpoint = TokenEndpoint(store, store, signer)
+    endpoint = TokenEndpoint(store, store, StaticKey(signer))
     authorization = "Basic " + base64.b64encode(f"client:{SECRET}".encode()).decode()
     request = HttpRequest("POST", {"content-type": "application/x-www-form-urlencoded",
                                    "authorization": authorization}, b"grant_type=client_credentials&scope=api1")

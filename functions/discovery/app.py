@@ -24,7 +24,7 @@ def _cacheable(document: dict):
 
 def _discovery():
     issuer = container.settings.issuer_for(domain_name(app.current_event.raw_event))
-    return _cacheable(discovery_document(issuer, container.store.get_catalog(), container.signer.alg))
+    return _cacheable(discovery_document(issuer, container.store.get_catalog(), container.keys.signing_key().alg))
 
 
 for path in DISCOVERY_PATHS:
@@ -33,7 +33,7 @@ for path in DISCOVERY_PATHS:
 
 @app.route(JWKS_PATH, method=READ_METHODS)
 def jwks():
-    return _cacheable(jwks_document([container.signer.public_jwk()]))
+    return _cacheable(jwks_document(container.keys.published_keys()))
 
 
 def _method_not_allowed():

@@ -22,6 +22,7 @@ from tokenvend.audit import TokenAudit
 from tokenvend.client_secrets import hash_secret
 from tokenvend.errors import OAuthError
 from tokenvend.model import CLIENT_CREDENTIALS, ApiResource, ApiScope, Catalog, Client, ClientSecret
+from tokenvend.ports import StaticKey
 from tokenvend.token_endpoint import TokenEndpoint
 from tokenvend_cli.ops_explain import explain
 
@@ -87,7 +88,7 @@ def endpoint_verdict(store, client_id, scope, resources) -> dict:
         + [("resource", r) for r in resources]
     request = http(form(*params), authorization=basic(client_id, SECRETS.get(client_id, "no-such-secret")))
     try:
-        body = TokenEndpoint(store, store, SIGNER).handle(request, ISSUER, TokenAudit())
+        body = TokenEndpoint(store, store, StaticKey(SIGNER)).handle(request, ISSUER, TokenAudit())
     except OAuthError as err:
         return {"error": err.error}
     claims = jwt.decode(body["access_token"], SIGNER.public_key, algorithms=["ES256"],

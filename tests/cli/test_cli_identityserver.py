@@ -10,6 +10,7 @@ import yaml
 
 from tokenvend.adapters.dynamodb import DynamoDBStore
 from tokenvend.audit import TokenAudit
+from tokenvend.ports import StaticKey
 from tokenvend.token_endpoint import TokenEndpoint
 
 from cli_support import invoke, lines
@@ -73,7 +74,7 @@ def test_an_imported_client_gets_a_token_with_its_identityserver_secret(tokenven
 
     # WHEN billing asks for a token with the secret whose Sha256() IdentityServer stored
     store, signer = DynamoDBStore(stack.table, stack.dynamodb), LocalSigner()
-    body = TokenEndpoint(store, store, signer).handle(
+    body = TokenEndpoint(store, store, StaticKey(signer)).handle(
         http(form(grant_type="client_credentials"), authorization=basic("billing", BILLING_SECRET)),
         "https://tokens.example.com", TokenAudit())
 

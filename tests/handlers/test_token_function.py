@@ -102,8 +102,8 @@ def test_dynamodb_throttling_is_503_with_retry_after(functions):
 
 
 def test_kms_failure_is_500_without_token_or_trace(functions):
-    kms = functions.token.container.signer._kms
-    functions.token.container.signer.public_jwk()  # a warm container knows its key
+    kms = functions.token.container.keys.default._kms
+    functions.token.container.keys.default.public_jwk()  # a warm container knows its key
     with Stubber(kms) as stub:
         stub.add_client_error("sign", "KMSInternalException", http_status_code=500)
         response = functions.token_call(load_event("token-client-secret-basic.json"))

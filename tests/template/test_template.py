@@ -171,6 +171,13 @@ def test_token_function_may_only_sign_read_and_record_assertion_jtis(template):
                     "Resource": KEY_ARN,
                 },
                 {
+                    "Sid": "SignWithThisStacksRotatedKeys",
+                    "Effect": "Allow",
+                    "Action": "kms:Sign",
+                    "Resource": {"Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*"},
+                    "Condition": {"StringEquals": {"aws:ResourceTag/tokenvend:stack": {"Ref": "AWS::StackName"}}},
+                },
+                {
                     "Sid": "RecordClientAssertionJti",
                     "Effect": "Allow",
                     "Action": "dynamodb:PutItem",
@@ -383,7 +390,7 @@ def test_token_function_policy_allows_every_call_its_adapters_make(template):
     assert DynamoDBReplayCache("table", dynamodb).add_once("client#jti-1", 1764450000) is True
 
     policies = template["Resources"]["TokenFunction"]["Properties"]["Policies"]
-    kms_statement, jti_statement = policies[1]["Statement"]
+    kms_statement, _rotated_keys, jti_statement = policies[1]["Statement"]
     assert _actions(kms) == ["kms:GetPublicKey", "kms:Sign"]
     assert set(_actions(kms)) <= set(kms_statement["Action"])
     # GetItem and Query come with DynamoDBReadPolicy; PutItem only as the JTI statement allows.

@@ -15,6 +15,7 @@ import pytest
 from tokenvend.audit import TokenAudit
 from tokenvend.client_secrets import hash_secret
 from tokenvend.model import ApiResource, ApiScope, Catalog, Client, ClientSecret
+from tokenvend.ports import StaticKey
 from tokenvend.token_endpoint import TOKEN_PATH, TokenEndpoint
 
 from .fakes import (
@@ -97,7 +98,7 @@ def make_world(clients=(APP, JWT_APP), scopes=SCOPES, resources=RESOURCES, alg="
     store = store if store is not None else InMemoryStore(clients, Catalog.of(scopes, resources))
     signer = LocalSigner(alg)
     replay = InMemoryReplayCache(clock)
-    return World(store, signer, clock, replay, TokenEndpoint(store, store, signer, replay, clock))
+    return World(store, signer, clock, replay, TokenEndpoint(store, store, StaticKey(signer), replay, clock))
 
 
 def app_params(**params) -> dict:

@@ -3,7 +3,8 @@
 Variables (set by template.yaml; ``tokenvend dev`` and the sam env file set them locally):
 
 - ``TOKENVEND_TABLE``: the DynamoDB table name.
-- ``TOKENVEND_SIGNING_KEY_ID``: the KMS key id, ARN or alias.
+- ``TOKENVEND_SIGNING_KEY_ID``: the KMS key id, ARN or alias of the stack's key, which signs
+  while the table holds no signing-key records (see ``tokenvend.key_lifecycle``).
 - ``TOKENVEND_SIGNING_ALG``: RS256 (default), ES256, ES384 or ES512.
 - ``TOKENVEND_ISSUER``: https URL without a trailing slash; empty means
   ``https://{requestContext.domainName}``, API Gateway's own host field (never a
@@ -20,6 +21,7 @@ from urllib.parse import urlsplit
 
 from .adapters.aws import aws_client
 from .adapters.dynamodb import DEFAULT_TTL, DynamoDBReplayCache, DynamoDBStore
+from .adapters.keyring import KeyRing
 from .adapters.kms import KmsSigner
 from .token_endpoint import TokenEndpoint
 
@@ -61,7 +63,7 @@ class Settings:
 class Container:
     settings: Settings
     store: DynamoDBStore
-    signer: KmsSigner
+    keys: KeyRing
     token_endpoint: TokenEndpoint
 
 
@@ -69,6 +71,8 @@ def build(settings: Settings | None = None) -> Container:
     settings = settings or Settings.from_env()
     dynamodb = aws_client("dynamodb")
     store = DynamoDBStore(settings.table, dynamodb, ttl=settings.cache_ttl)
-    signer = KmsSigner(settings.signing_key_id, settings.signing_alg, aws_client("kms"))
-    endpoint = TokenEndpoint(store, store, signer, DynamoDBReplayCache(settings.table, dynamodb))
-    return Container(settings, store, signer, endpoint)
+    kms = aws_client("kms")
+    default = KmsSigner(settings.signing_key_id, settings.signing_alg, kms)
+    keys = KeyRing(settings.table, dynamodb, kms, default, ttl=settings.cache_ttl)
+    endpoint = TokenEndpoint(store, store, keys, DynamoDBReplayCache(settings.table, dynamodb))
+    return Container(settings, store, keys, endpoint)

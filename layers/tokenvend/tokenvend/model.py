@@ -105,3 +105,26 @@ class Catalog:
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+PENDING, ACTIVE, RETIRED = "pending", "active", "retired"
+KEY_STATUSES = (PENDING, ACTIVE, RETIRED)
+
+
+@dataclass(frozen=True)
+class SigningKeyRecord:
+    """A signing key's place in its life (DESIGN.md "Signing"): pending (published in the
+    JWKS, not yet signing) → active (signing) → retired (still published until every token
+    it signed has expired) → removed (the record is deleted).
+
+    ``public_jwk`` is kept with the record so discovery never asks KMS for it.
+    """
+
+    kid: str
+    key_id: str  # the KMS key ARN
+    alg: str
+    status: str
+    public_jwk: dict = field(default_factory=dict)
+    created_at: int = 0
+    activated_at: int | None = None
+    retired_at: int | None = None

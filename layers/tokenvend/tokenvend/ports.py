@@ -33,3 +33,24 @@ class Signer(Protocol):
 class ReplayCache(Protocol):
     def add_once(self, key: str, expires_at: int) -> bool:
         """Record ``key`` until ``expires_at``; False when it was already recorded."""
+
+
+class KeySource(Protocol):
+    def signing_key(self) -> Signer:
+        """The key that signs now."""
+
+    def published_keys(self) -> list[dict]:
+        """The public JWKs the JWKS publishes (pending, active, and recently retired keys)."""
+
+
+class StaticKey:
+    """A KeySource of one key: tests, benchmarks, and the envelope of a single signer."""
+
+    def __init__(self, signer: Signer):
+        self.signer = signer
+
+    def signing_key(self) -> Signer:
+        return self.signer
+
+    def published_keys(self) -> list[dict]:
+        return [self.signer.public_jwk()]

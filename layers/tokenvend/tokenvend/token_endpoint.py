@@ -20,7 +20,7 @@ from .claims import access_token_claims, access_token_header, new_jti
 from .errors import InvalidRequest, OAuthError, UnauthorizedClient, UnsupportedGrantType
 from .jws import encode, signing_input
 from .model import CLIENT_CREDENTIALS
-from .ports import CatalogStore, ClientStore, ReplayCache, Signer
+from .ports import CatalogStore, ClientStore, KeySource, ReplayCache
 from .resolution import parse_scope, resolve
 from .signing_limits import KMS_RAW_MESSAGE_LIMIT
 from .token_request import HttpRequest, read_token_request
@@ -32,7 +32,7 @@ TOKEN_PATH = "/connect/token"
 class TokenEndpoint:
     clients: ClientStore
     catalog: CatalogStore
-    signer: Signer
+    keys: KeySource
     replay: ReplayCache | None = None
     clock: Callable[[], float] = time.time
 
@@ -74,13 +74,14 @@ class TokenEndpoint:
             raise decision.error
         audit.granted_scopes, audit.aud = decision.granted, decision.aud
 
-        kid, jti = self.signer.kid(), new_jti()
-        header = access_token_header(self.signer.alg, kid)
+        signer = self.keys.signing_key()
+        kid, jti = signer.kid(), new_jti()
+        header = access_token_header(signer.alg, kid)
         claims = access_token_claims(issuer=issuer, client=client, scopes=decision.granted,
                                      aud=decision.aud, now=int(now), jti=jti)
         if len(signing_input(header, claims)) > KMS_RAW_MESSAGE_LIMIT:
             raise InvalidRequest("The token would be too large to sign; request fewer resources or scopes.")
-        token = encode(header, claims, self.signer)
+        token = encode(header, claims, signer)
         audit.kid, audit.jti, audit.expires_in = kid, jti, client.token_lifetime()
         audit.outcome = "issued"
         return {

@@ -4,6 +4,8 @@
 - api scope:    pk ``CATALOG``, sk ``SCOPE#<name>``
 - api resource: pk ``CATALOG``, sk ``RESOURCE#<name>``
 - used jti:     pk ``JTI#<client_id>#<jti>``, sk ``JTI``, ``expires_at`` (the table's TTL)
+- signing key:  pk ``SIGNING_KEYS``, sk ``KEY#<kid>`` (its own partition: config apply and
+  export never see it)
 
 The catalog shares one partition so one Query reads it whole. Items here are plain
 Python values; ``serialize``/``deserialize`` convert to and from DynamoDB's typed form.
@@ -17,7 +19,7 @@ from decimal import Decimal
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-from ..model import ApiResource, ApiScope, Client, ClientSecret
+from ..model import ApiResource, ApiScope, Client, ClientSecret, SigningKeyRecord
 
 CATALOG_PK = "CATALOG"
 _serializer, _deserializer = TypeSerializer(), TypeDeserializer()
@@ -133,3 +135,26 @@ def config_item_kind(item: dict) -> str | None:
     if pk == CATALOG_PK:
         return "api_scope" if sk.startswith("SCOPE#") else "api_resource" if sk.startswith("RESOURCE#") else None
     return "client" if sk == "CLIENT" and pk.startswith("CLIENT#") else None
+
+
+SIGNING_KEYS_PK = "SIGNING_KEYS"
+
+
+def signing_key_key(kid: str) -> dict:
+    return {"pk": SIGNING_KEYS_PK, "sk": f"KEY#{kid}"}
+
+
+def signing_key_to_item(record: SigningKeyRecord) -> dict:
+    return {**signing_key_key(record.kid), "kind": "signing_key", "kid": record.kid,
+            "key_id": record.key_id, "alg": record.alg, "status": record.status,
+            "public_jwk": json.dumps(record.public_jwk, sort_keys=True),
+            "created_at": record.created_at, "activated_at": record.activated_at,
+            "retired_at": record.retired_at}
+
+
+def item_to_signing_key(item: dict) -> SigningKeyRecord:
+    return SigningKeyRecord(
+        kid=item["kid"], key_id=item["key_id"], alg=item["alg"], status=item["status"],
+        public_jwk=json.loads(item.get("public_jwk") or "{}"), created_at=int(item.get("created_at", 0)),
+        activated_at=item.get("activated_at"), retired_at=item.get("retired_at"),
+    )

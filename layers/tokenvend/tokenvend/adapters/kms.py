@@ -25,12 +25,13 @@ KMS_ALGORITHMS = {
 
 
 class KmsSigner:
-    def __init__(self, key_id: str, alg: str, client):
+    def __init__(self, key_id: str, alg: str, client, public_jwk: dict | None = None):
+        """``public_jwk``, when the key's record already holds it, spares a GetPublicKey."""
         if alg not in KMS_ALGORITHMS:
             raise ValueError(f"signing algorithm {alg!r} is not one of {', '.join(KMS_ALGORITHMS)}")
         self.key_id, self.alg, self._kms = key_id, alg, client
         self._kms_alg, self._curve = KMS_ALGORITHMS[alg]
-        self._jwk: dict | None = None
+        self._jwk: dict | None = public_jwk or None
         self._lock = threading.Lock()
 
     def public_jwk(self) -> dict:

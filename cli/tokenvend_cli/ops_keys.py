@@ -1,0 +1,188 @@
+"""``tokenvend key list|add|activate|remove``: rotating the signing key without rejecting a
+token (see ``tokenvend.key_lifecycle``).
+
+A rotation: ``key add`` creates a KMS key (tagged ``tokenvend:stack`` so the functions'
+tag-scoped policy lets them sign with it) and records it *pending* — published in the
+JWKS, not signing. Once resource servers have refreshed their key sets (the JWKS is
+cacheable for 5 minutes; give it longer), ``key activate KID`` makes it sign and retires
+the previous key, which stays published for a day (the longest token lifetime).
+``key remove KID`` deletes a record once that has passed. The first ``key add`` also
+records the stack's own key as the active one, so nothing changes until activation.
+"""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from tokenvend.adapters.dynamodb_items import (
+    SIGNING_KEYS_PK, deserialize, item_to_signing_key, serialize, signing_key_key, signing_key_to_item,
+)
+from tokenvend.adapters.kms import KMS_ALGORITHMS, KmsSigner
+from tokenvend.key_lifecycle import KeyLifecycleError, activate, check_removable, is_published, retired_until
+from tokenvend.model import ACTIVE, PENDING, SigningKeyRecord
+
+from .ops_cli import Command, Group, OpsError, columns, emit_json
+from .ops_target import Target, target_options
+
+KEY_SPECS = {"RS256": "RSA_2048", "ES256": "ECC_NIST_P256", "ES384": "ECC_NIST_P384", "ES512": "ECC_NIST_P521"}
+STACK_TAG = "tokenvend:stack"
+
+
+class KeyTable:
+    def __init__(self, target: Target):
+        self.target, self.ddb, self.kms = target, target.client("dynamodb"), target.client("kms")
+
+    def records(self) -> list[SigningKeyRecord]:
+        page = self.ddb.query(TableName=self.target.table, KeyConditionExpression="pk = :pk",
+                              ExpressionAttributeValues={":pk": {"S": SIGNING_KEYS_PK}})
+        return sorted((item_to_signing_key(deserialize(i)) for i in page.get("Items", [])),
+                      key=lambda r: (r.created_at, r.kid))
+
+    def put(self, record: SigningKeyRecord) -> None:
+        self.ddb.put_item(TableName=self.target.table, Item=serialize(signing_key_to_item(record)))
+
+    def delete(self, kid: str) -> None:
+        self.ddb.delete_item(TableName=self.target.table, Key=serialize(signing_key_key(kid)))
+
+    def record_for(self, key_id: str, alg: str, status: str, now: int) -> SigningKeyRecord:
+        jwk = KmsSigner(key_id, alg, self.kms).public_jwk()
+        arn = self.kms.describe_key(KeyId=key_id)["KeyMetadata"]["Arn"]
+        return SigningKeyRecord(jwk["kid"], arn, alg, status, jwk, created_at=now,
+                                activated_at=now if status == ACTIVE else None)
+
+
+def _row(record: SigningKeyRecord, now: float) -> dict:
+    return {"kid": record.kid, "alg": record.alg, "status": record.status, "key_id": record.key_id,
+            "published": is_published(record, now), "retired_until": retired_until(record)}
+
+
+@click.command("list", cls=Command)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@target_options
+def key_list(target: Target, as_json):
+    """List the signing keys and their status.
+
+    \b
+    Example:
+      tokenvend key list --stack tokenvend
+    """
+    now = time.time()
+    rows = [_row(r, now) for r in KeyTable(target).records()]
+    if as_json:
+        emit_json(rows)
+    elif not rows:
+        click.echo(f"no key records: the stack's own key signs ({target.signing_key_arn or 'TOKENVEND_SIGNING_KEY_ID'})")
+    else:
+        click.echo(columns([["kid", "alg", "status", "published", "key"]] + [
+            [r["kid"], r["alg"], r["status"], "yes" if r["published"] else "no", r["key_id"]] for r in rows]))
+
+
+@click.command("add", cls=Command)
+@click.option("--alg", type=click.Choice(sorted(KMS_ALGORITHMS)), default="RS256", show_default=True,
+              help="The JWS algorithm; decides the new KMS key's spec.")
+@click.option("--kms-key-id", metavar="ARN", help="Record an existing KMS key instead of creating one.")
+@click.option("--stack-name", metavar="NAME", help="Tag value for a created key (default: the --stack name, "
+              "or tokenvend-local on the local stack).")
+@click.option("--signing-key-id", envvar="TOKENVEND_SIGNING_KEY_ID", metavar="ARN",
+              help="The stack's own key, recorded as active by the first add (default: from --stack or "
+                   "the local stack) [env TOKENVEND_SIGNING_KEY_ID].")
+@target_options
+def key_add(target: Target, alg, kms_key_id, stack_name, signing_key_id):
+    """Add a signing key as pending: published in the JWKS, not yet signing.
+
+    \b
+    Example:
+      tokenvend key add --alg ES256 --stack tokenvend
+      # wait until resource servers have refreshed the JWKS, then:
+      tokenvend key activate <kid> --stack tokenvend
+    """
+    keys, now = KeyTable(target), int(time.time())
+    records = keys.records()
+    current = signing_key_id or target.signing_key_arn
+    if not records:
+        if not current:
+            raise OpsError("the stack's signing key is unknown: use --stack NAME, the local stack, or "
+                           "--signing-key-id, so it is recorded as the active key before a new one is added")
+        spec = keys.kms.describe_key(KeyId=current)["KeyMetadata"]["KeySpec"]
+        current_alg = next(a for a, s in KEY_SPECS.items() if s == spec)
+        keys.put(keys.record_for(current, current_alg, ACTIVE, now - 1))
+    if not kms_key_id:
+        tag = stack_name or (target.source.removeprefix("stack ") if target.source.startswith("stack ")
+                             else "tokenvend-local" if target.is_local else None)
+        if tag is None:
+            raise OpsError("give --stack NAME or --stack-name NAME: a new key is tagged with its stack's name, "
+                           "which the functions' policy requires before they may sign with it")
+        kms_key_id = keys.kms.create_key(
+            KeyUsage="SIGN_VERIFY", KeySpec=KEY_SPECS[alg], Description=f"{tag} access token signing key ({alg})",
+            Tags=[{"TagKey": STACK_TAG, "TagValue": tag}])["KeyMetadata"]["Arn"]
+    record = keys.record_for(kms_key_id, alg, PENDING, now)
+    if record.kid in {r.kid for r in records}:
+        raise OpsError(f"signing key {record.kid} is already recorded")
+    keys.put(record)
+    click.echo(f"added pending signing key {record.kid} ({alg}, {record.key_id})")
+    click.echo("It is published now; activate it once resource servers have refreshed their JWKS:")
+    click.echo(f"  tokenvend key activate {record.kid}")
+
+
+@click.command("activate", cls=Command)
+@click.argument("kid")
+@target_options
+def key_activate(target: Target, kid):
+    """Make a pending key sign; the active key is retired (published for one more day).
+
+    \b
+    Example:
+      tokenvend key activate 3kX9dQ... --stack tokenvend
+    """
+    keys = KeyTable(target)
+    try:
+        changed = activate(keys.records(), kid, int(time.time()))
+    except KeyLifecycleError as exc:
+        raise OpsError(str(exc)) from None
+    if not changed:
+        click.echo(f"signing key {kid} is already active")
+        return
+    for record in changed:  # the new active key first: never a moment with none
+        keys.put(record)
+        click.echo(f"{record.status:8} {record.kid}")
+    click.echo("Functions pick the change up within their cache TTL.")
+
+
+@click.command("remove", cls=Command)
+@click.argument("kid")
+@click.option("--force", is_flag=True, help="Remove a retired key before its tokens have expired.")
+@target_options
+def key_remove(target: Target, kid, force):
+    """Remove a retired key's record once every token it signed has expired.
+
+    \b
+    Example:
+      tokenvend key remove 3kX9dQ... --stack tokenvend
+    """
+    keys = KeyTable(target)
+    record = next((r for r in keys.records() if r.kid == kid), None)
+    if record is None:
+        raise OpsError(f"no signing key {kid!r}")
+    try:
+        check_removable(record, time.time())
+    except KeyLifecycleError as exc:
+        if not force or record.status == ACTIVE:
+            raise OpsError(str(exc)) from None
+    keys.delete(kid)
+    click.echo(f"removed signing key {kid} (the KMS key {record.key_id} is kept; schedule its deletion in KMS)")
+
+
+def key_group() -> click.Group:
+    @click.group("key", cls=Group)
+    def key():
+        """Signing keys: add, activate, list, remove (rotation without rejected tokens).
+
+        \b
+        Example:
+          tokenvend key add --alg ES256 && tokenvend key list
+        """
+    for command in (key_list, key_add, key_activate, key_remove):
+        key.add_command(command)
+    return key

@@ -1,0 +1,69 @@
+"""Which signing key signs and which keys are published (DESIGN.md "Signing").
+
+Rotation without a rejected token: a new key is added *pending* — published, so resource
+servers that refresh their JWKS learn it — and only later made *active*. The key it
+replaces becomes *retired*: it signs nothing more but stays published for
+``RETIREMENT_WINDOW`` seconds (the longest token lifetime), after which no token it signed
+is still valid and its record may be removed.
+
+With no key records at all, the stack's own KMS key (``TOKENVEND_SIGNING_KEY_ID``) is the
+one active, published key: a fresh deployment needs no key management.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .model import ACTIVE, MAX_ACCESS_TOKEN_LIFETIME, PENDING, RETIRED, SigningKeyRecord
+
+RETIREMENT_WINDOW = MAX_ACCESS_TOKEN_LIFETIME
+
+
+class KeyLifecycleError(ValueError):
+    """A key transition that would break issuance or verification."""
+
+
+def active_key(records: list[SigningKeyRecord]) -> SigningKeyRecord | None:
+    """The active key; should two be active (a hand edit), the last activated wins."""
+    active = [r for r in records if r.status == ACTIVE]
+    return max(active, key=lambda r: (r.activated_at or 0, r.kid)) if active else None
+
+
+def retired_until(record: SigningKeyRecord) -> int | None:
+    return None if record.retired_at is None else record.retired_at + RETIREMENT_WINDOW
+
+
+def is_published(record: SigningKeyRecord, now: float) -> bool:
+    if record.status in (PENDING, ACTIVE):
+        return True
+    until = retired_until(record)
+    return record.status == RETIRED and until is not None and now < until
+
+
+def published(records: list[SigningKeyRecord], now: float) -> list[SigningKeyRecord]:
+    return sorted((r for r in records if is_published(r, now)), key=lambda r: (r.created_at, r.kid))
+
+
+def activate(records: list[SigningKeyRecord], kid: str, now: int) -> list[SigningKeyRecord]:
+    """The records that change when ``kid`` becomes active: it, and the key it retires."""
+    by_kid = {r.kid: r for r in records}
+    record = by_kid.get(kid)
+    if record is None:
+        raise KeyLifecycleError(f"no signing key {kid!r}")
+    if record.status == ACTIVE:
+        return []
+    if record.status == RETIRED:
+        raise KeyLifecycleError(f"signing key {kid!r} is retired; add a new key instead")
+    changed = [replace(r, status=RETIRED, retired_at=now) for r in records if r.status == ACTIVE]
+    return [replace(record, status=ACTIVE, activated_at=now), *changed]
+
+
+def check_removable(record: SigningKeyRecord, now: float) -> None:
+    """Only a retired key whose last token has expired may go; a pending one may go too
+    (it never signed)."""
+    if record.status == ACTIVE:
+        raise KeyLifecycleError(f"signing key {record.kid!r} is active; activate another key first")
+    if record.status == RETIRED and is_published(record, now):
+        raise KeyLifecycleError(
+            f"signing key {record.kid!r} may still have valid tokens until {retired_until(record)} "
+            "(epoch seconds); remove it after that")

@@ -1,0 +1,91 @@
+"""Rotating the signing key with `tokenvend key`, seen by the functions and a resource
+server: no token is rejected at any step (DESIGN.md "Signing": pending → active → retired)."""
+
+from __future__ import annotations
+
+import json
+
+import jwt
+from click.testing import CliRunner
+
+from support import ISSUER, body, load_event
+from tokenvend_cli.main import cli
+
+
+def tokenvend(*args, env=None):
+    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
+
+def token(functions) -> str:
+    response = functions.token_call(load_event("token-client-secret-basic.json"))
+    assert response["statusCode"] == 200
+    return body(response)["access_token"]
+
+
+def jwks(functions) -> dict:
+    return body(functions.discovery_call(load_event("jwks.json")))
+
+
+def verify(token_value: str, key_set: dict) -> dict:
+    """As a resource server: find the kid in the published set, check signature and claims."""
+    header = jwt.get_unverified_header(token_value)
+    key = next(k for k in jwt.PyJWKSet.from_dict(key_set).keys if k.key_id == header["kid"])
+    return jwt.decode(token_value, key.key, algorithms=[header["alg"]], audience="api1", issuer=ISSUER)
+
+
+def kids(key_set: dict) -> list[str]:
+    return [k["kid"] for k in key_set["keys"]]
+
+
+def test_rotation_end_to_end(deployed, stack, quickstart):
+    from tokenvend_cli.seed import seed
+    seed(stack.dynamodb, stack.table, quickstart)
+    functions = deployed.start(cache_ttl="0")
+    target = ["--table", stack.table]
+
+    # GIVEN the stack's own key signing, alone in the JWKS
+    first = token(functions)
+    stack_kid = jwt.get_unverified_header(first)["kid"]
+    assert kids(jwks(functions)) == [stack_kid]
+    assert tokenvend("key", "list", *target).output.startswith("no key records: the stack's own key signs")
+
+    # WHEN a new ES256 key is added
+    added = tokenvend("key", "add", "--alg", "ES256", "--signing-key-id", stack.key_arn,
+                      "--stack-name", "tokenvend-local", *target)
+    assert added.exit_code == 0, added.output
+    new_kid = added.output.split()[4]
+    assert added.output.splitlines()[0].startswith(f"added pending signing key {new_kid} (ES256, arn:aws:kms:")
+
+    # THEN it is published but does not sign yet; the created KMS key carries the stack tag
+    assert kids(jwks(functions)) == [stack_kid, new_kid]
+    assert jwt.get_unverified_header(token(functions))["kid"] == stack_kid
+    listed = {r["kid"]: r for r in json.loads(tokenvend("key", "list", "--json", *target).output)}
+    assert {k: r["status"] for k, r in listed.items()} == {stack_kid: "active", new_kid: "pending"}
+    tags = stack.kms.list_resource_tags(KeyId=listed[new_kid]["key_id"])["Tags"]
+    assert tags == [{"TagKey": "tokenvend:stack", "TagValue": "tokenvend-local"}]
+
+    # WHEN it is activated
+    activated = tokenvend("key", "activate", new_kid, *target)
+    assert activated.output.splitlines()[:2] == [f"active   {new_kid}", f"retired  {stack_kid}"]
+
+    # THEN new tokens are ES256 under the new kid, and the old token still verifies
+    second = token(functions)
+    assert jwt.get_unverified_header(second) == {"alg": "ES256", "kid": new_kid, "typ": "at+jwt"}
+    key_set = jwks(functions)
+    assert kids(key_set) == [stack_kid, new_kid]
+    assert verify(second, key_set)["scope"] == "api1"
+    assert verify(first, key_set)["scope"] == "api1"
+
+    # AND the retired key cannot be removed while its tokens may be valid, nor the active one
+    refused = tokenvend("key", "remove", stack_kid, *target)
+    assert refused.exit_code == 1
+    assert f"signing key '{stack_kid}' may still have valid tokens until" in refused.output
+    active = tokenvend("key", "remove", new_kid, "--force", *target)
+    assert active.exit_code == 1
+    assert f"signing key '{new_kid}' is active; activate another key first" in active.output
+
+
+def test_first_add_needs_the_stacks_key(stack):
+    result = tokenvend("key", "add", "--table", stack.table, "--stack-name", "x", env={"TOKENVEND_SIGNING_KEY_ID": ""})
+    assert result.exit_code == 1
+    assert "the stack's signing key is unknown" in result.output
