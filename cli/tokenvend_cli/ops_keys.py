@@ -19,6 +19,7 @@ import click
 from tokenvend.adapters.dynamodb_items import (
     SIGNING_KEYS_PK, deserialize, item_to_signing_key, serialize, signing_key_key, signing_key_to_item,
 )
+from tokenvend.adapters.envelope import new_envelope_key
 from tokenvend.adapters.kms import KMS_ALGORITHMS, KmsSigner
 from tokenvend.key_lifecycle import KeyLifecycleError, activate, check_removable, is_published, retired_until
 from tokenvend.model import ACTIVE, PENDING, SigningKeyRecord
@@ -85,11 +86,17 @@ def key_list(target: Target, as_json):
 @click.option("--kms-key-id", metavar="ARN", help="Record an existing KMS key instead of creating one.")
 @click.option("--stack-name", metavar="NAME", help="Tag value for a created key (default: the --stack name, "
               "or tokenvend-local on the local stack).")
+@click.option("--envelope", is_flag=True,
+              help="Envelope mode: generate the key pair here and store its private half only wrapped "
+                   "by --wrapping-key-id (zero KMS calls per token; see the README's trade-off).")
+@click.option("--wrapping-key-id", envvar="TOKENVEND_WRAPPING_KEY_ID", metavar="ARN",
+              help="With --envelope: the stack's WrappingKeyArn output (EnvelopeMode=true) "
+                   "[env TOKENVEND_WRAPPING_KEY_ID].")
 @click.option("--signing-key-id", envvar="TOKENVEND_SIGNING_KEY_ID", metavar="ARN",
               help="The stack's own key, recorded as active by the first add (default: from --stack or "
                    "the local stack) [env TOKENVEND_SIGNING_KEY_ID].")
 @target_options
-def key_add(target: Target, alg, kms_key_id, stack_name, signing_key_id):
+def key_add(target: Target, alg, kms_key_id, stack_name, envelope, wrapping_key_id, signing_key_id):
     """Add a signing key as pending: published in the JWKS, not yet signing.
 
     \b
@@ -98,6 +105,8 @@ def key_add(target: Target, alg, kms_key_id, stack_name, signing_key_id):
       # wait until resource servers have refreshed the JWKS, then:
       tokenvend key activate <kid> --stack tokenvend
     """
+    if envelope and (kms_key_id or not wrapping_key_id):
+        raise OpsError("--envelope needs --wrapping-key-id (the stack's WrappingKeyArn output) and no --kms-key-id")
     keys, now = KeyTable(target), int(time.time())
     records = keys.records()
     current = signing_key_id or target.signing_key_arn
@@ -108,22 +117,29 @@ def key_add(target: Target, alg, kms_key_id, stack_name, signing_key_id):
         spec = keys.kms.describe_key(KeyId=current)["KeyMetadata"]["KeySpec"]
         current_alg = next(a for a, s in KEY_SPECS.items() if s == spec)
         keys.put(keys.record_for(current, current_alg, ACTIVE, now - 1))
-    if not kms_key_id:
-        tag = stack_name or (target.source.removeprefix("stack ") if target.source.startswith("stack ")
-                             else "tokenvend-local" if target.is_local else None)
-        if tag is None:
-            raise OpsError("give --stack NAME or --stack-name NAME: a new key is tagged with its stack's name, "
-                           "which the functions' policy requires before they may sign with it")
-        kms_key_id = keys.kms.create_key(
-            KeyUsage="SIGN_VERIFY", KeySpec=KEY_SPECS[alg], Description=f"{tag} access token signing key ({alg})",
-            Tags=[{"TagKey": STACK_TAG, "TagValue": tag}])["KeyMetadata"]["Arn"]
-    record = keys.record_for(kms_key_id, alg, PENDING, now)
+    if envelope:
+        record = new_envelope_key(keys.kms, wrapping_key_id, alg, PENDING, now)
+    else:
+        record = keys.record_for(kms_key_id or _create_kms_key(keys, target, alg, stack_name), alg, PENDING, now)
     if record.kid in {r.kid for r in records}:
         raise OpsError(f"signing key {record.kid} is already recorded")
     keys.put(record)
-    click.echo(f"added pending signing key {record.kid} ({alg}, {record.key_id})")
+    mode = "envelope, wrapped by " if envelope else ""
+    click.echo(f"added pending signing key {record.kid} ({alg}, {mode}{record.key_id})")
     click.echo("It is published now; activate it once resource servers have refreshed their JWKS:")
     click.echo(f"  tokenvend key activate {record.kid}")
+
+
+def _create_kms_key(keys: KeyTable, target: Target, alg: str, stack_name: str | None) -> str:
+    """A new KMS signing key, tagged with its stack's name as the functions' policy requires."""
+    tag = stack_name or (target.source.removeprefix("stack ") if target.source.startswith("stack ")
+                         else "tokenvend-local" if target.is_local else None)
+    if tag is None:
+        raise OpsError("give --stack NAME or --stack-name NAME: a new key is tagged with its stack's name, "
+                       "which the functions' policy requires before they may sign with it")
+    return keys.kms.create_key(
+        KeyUsage="SIGN_VERIFY", KeySpec=KEY_SPECS[alg], Description=f"{tag} access token signing key ({alg})",
+        Tags=[{"TagKey": STACK_TAG, "TagValue": tag}])["KeyMetadata"]["Arn"]
 
 
 @click.command("activate", cls=Command)

@@ -28,8 +28,11 @@ def provision(template: Template, dynamodb, kms, *, table_name: str | None = Non
         physical[lid] = {"Ref": name, "Arn": arn}
     for lid, resource in template.of_type("AWS::KMS::Key").items():
         props = template.resolve(resource.get("Properties", {}))
-        meta = kms.create_key(KeyUsage=props.get("KeyUsage", "SIGN_VERIFY"), KeySpec=props["KeySpec"],
-                              Description=str(props.get("Description", lid)))["KeyMetadata"]
+        tags = [{"TagKey": t["Key"], "TagValue": str(t["Value"])} for t in props.get("Tags", [])]
+        meta = kms.create_key(KeyUsage=props.get("KeyUsage", "ENCRYPT_DECRYPT"),
+                              KeySpec=props.get("KeySpec", "SYMMETRIC_DEFAULT"),
+                              Description=str(props.get("Description", lid)),
+                              **({"Tags": tags} if tags else {}))["KeyMetadata"]
         physical[lid] = {"Ref": meta["KeyId"], "Arn": meta["Arn"], "KeyId": meta["KeyId"]}
     template.physical.update(physical)
     for lid, resource in template.of_type("AWS::KMS::Alias").items():

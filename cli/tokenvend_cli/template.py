@@ -96,7 +96,10 @@ class Template:
         return self.data.get("Resources", {})
 
     def of_type(self, resource_type: str) -> dict:
-        return {lid: r for lid, r in self.resources.items() if r.get("Type") == resource_type}
+        """The resources of a type that this run creates: one whose Condition is false is
+        left out, as CloudFormation leaves it out."""
+        return {lid: r for lid, r in self.resources.items() if r.get("Type") == resource_type
+                and ("Condition" not in r or self.condition(r["Condition"]))}
 
     def resolve(self, value):
         """Resolve the intrinsic functions in ``value`` against parameters and the local stack."""

@@ -89,3 +89,34 @@ def test_first_add_needs_the_stacks_key(stack):
     result = tokenvend("key", "add", "--table", stack.table, "--stack-name", "x", env={"TOKENVEND_SIGNING_KEY_ID": ""})
     assert result.exit_code == 1
     assert "the stack's signing key is unknown" in result.output
+
+
+def test_envelope_key_signs_with_no_kms_call_per_token(deployed, stack, quickstart):
+    from botocore.stub import Stubber
+    from tokenvend_cli.seed import seed
+    seed(stack.dynamodb, stack.table, quickstart)
+    functions = deployed.start(cache_ttl="0")
+    target = ["--table", stack.table, "--signing-key-id", stack.key_arn]
+    wrapping = stack.kms.create_key(KeyUsage="ENCRYPT_DECRYPT", KeySpec="SYMMETRIC_DEFAULT")["KeyMetadata"]["Arn"]
+
+    # GIVEN an envelope key added and activated
+    assert tokenvend("key", "add", "--envelope", "--alg", "RS256", *target).exit_code == 1  # no wrapping key
+    added = tokenvend("key", "add", "--envelope", "--wrapping-key-id", wrapping, "--alg", "ES384", *target)
+    assert added.exit_code == 0, added.output
+    kid = added.output.split()[4]
+    assert f"(ES384, envelope, wrapped by {wrapping})" in added.output
+    assert tokenvend("key", "activate", kid, "--table", stack.table).exit_code == 0
+
+    # WHEN tokens are issued: the first unwraps the key (one kms:Decrypt) ...
+    first = token(functions)
+    # ... and the next ones call KMS not at all (the Stubber fails on any call)
+    kms = functions.token.container.keys._kms
+    with Stubber(kms) as stub:
+        second, third = token(functions), token(functions)
+        stub.assert_no_pending_responses()
+
+    # THEN every token is ES384 under the envelope key's kid and verifies with the JWKS
+    key_set = jwks(functions)
+    for value in (first, second, third):
+        assert jwt.get_unverified_header(value) == {"alg": "ES384", "kid": kid, "typ": "at+jwt"}
+        assert verify(value, key_set)["client_id"] == "client"

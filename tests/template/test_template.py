@@ -177,6 +177,14 @@ def test_token_function_may_only_sign_read_and_record_assertion_jtis(template):
                     "Resource": {"Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*"},
                     "Condition": {"StringEquals": {"aws:ResourceTag/tokenvend:stack": {"Ref": "AWS::StackName"}}},
                 },
+                {"Fn::If": ["UseEnvelope", {
+                    "Sid": "UnwrapEnvelopeSigningKeys",
+                    "Effect": "Allow",
+                    "Action": "kms:Decrypt",
+                    "Resource": {"Fn::GetAtt": ["EnvelopeWrappingKey", "Arn"]},
+                    "Condition": {"StringEquals": {
+                        "kms:EncryptionContext:tokenvend:purpose": "access-token-signing-key"}},
+                }, {"Ref": "AWS::NoValue"}]},
                 {
                     "Sid": "RecordClientAssertionJti",
                     "Effect": "Allow",
@@ -332,6 +340,7 @@ def test_outputs_derive_every_url_from_one_issuer(template):
         },
         "TableName": {"Ref": "Table"},
         "SigningKeyArn": KEY_ARN,
+        "WrappingKeyArn": {"Fn::GetAtt": ["EnvelopeWrappingKey", "Arn"]},
     }
 
 
@@ -390,7 +399,7 @@ def test_token_function_policy_allows_every_call_its_adapters_make(template):
     assert DynamoDBReplayCache("table", dynamodb).add_once("client#jti-1", 1764450000) is True
 
     policies = template["Resources"]["TokenFunction"]["Properties"]["Policies"]
-    kms_statement, _rotated_keys, jti_statement = policies[1]["Statement"]
+    kms_statement, _rotated_keys, _envelope, jti_statement = policies[1]["Statement"]
     assert _actions(kms) == ["kms:GetPublicKey", "kms:Sign"]
     assert set(_actions(kms)) <= set(kms_statement["Action"])
     # GetItem and Query come with DynamoDBReadPolicy; PutItem only as the JTI statement allows.
@@ -500,3 +509,13 @@ def test_event_is_a_payload_2_0_request_on_a_template_route(template, stem):
         assert base64.b64decode(event["body"], validate=True).decode("utf-8") == body
         assert event["headers"]["content-type"] == FORM
         assert event["headers"]["content-length"] == str(len(body.encode("utf-8")))
+
+
+def test_envelope_mode_is_off_by_default_and_its_wrapping_key_exists_only_when_on(template):
+    assert template["Parameters"]["EnvelopeMode"]["Default"] == "false"
+    assert template["Conditions"]["UseEnvelope"] == {"Fn::Equals": [{"Ref": "EnvelopeMode"}, "true"]}
+    key = template["Resources"]["EnvelopeWrappingKey"]
+    assert (key["Condition"], key["Properties"]["KeyUsage"], key["Properties"]["KeySpec"]) == (
+        "UseEnvelope", "ENCRYPT_DECRYPT", "SYMMETRIC_DEFAULT")
+    assert key["Properties"]["EnableKeyRotation"] is True
+    assert template["Outputs"]["WrappingKeyArn"]["Condition"] == "UseEnvelope"

@@ -118,6 +118,9 @@ class SigningKeyRecord:
     it signed has expired) → removed (the record is deleted).
 
     ``public_jwk`` is kept with the record so discovery never asks KMS for it.
+    ``wrapped_key`` is set for an envelope key (``tokenvend.adapters.envelope``): the private
+    key, encrypted under the KMS symmetric key ``key_id``; otherwise ``key_id`` is the KMS
+    asymmetric key that signs.
     """
 
     kid: str
@@ -128,3 +131,4 @@ class SigningKeyRecord:
     created_at: int = 0
     activated_at: int | None = None
     retired_at: int | None = None
+    wrapped_key: str | None = None

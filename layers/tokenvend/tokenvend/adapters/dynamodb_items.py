@@ -149,7 +149,7 @@ def signing_key_to_item(record: SigningKeyRecord) -> dict:
             "key_id": record.key_id, "alg": record.alg, "status": record.status,
             "public_jwk": json.dumps(record.public_jwk, sort_keys=True),
             "created_at": record.created_at, "activated_at": record.activated_at,
-            "retired_at": record.retired_at}
+            "retired_at": record.retired_at, "wrapped_key": record.wrapped_key}
 
 
 def item_to_signing_key(item: dict) -> SigningKeyRecord:
@@ -157,4 +157,5 @@ def item_to_signing_key(item: dict) -> SigningKeyRecord:
         kid=item["kid"], key_id=item["key_id"], alg=item["alg"], status=item["status"],
         public_jwk=json.loads(item.get("public_jwk") or "{}"), created_at=int(item.get("created_at", 0)),
         activated_at=item.get("activated_at"), retired_at=item.get("retired_at"),
+        wrapped_key=item.get("wrapped_key"),
     )

@@ -15,6 +15,7 @@ from ..model import SigningKeyRecord
 from .aws import aws_errors
 from .dynamodb import DEFAULT_TTL
 from .dynamodb_items import SIGNING_KEYS_PK, deserialize, item_to_signing_key
+from .envelope import EnvelopeSigner
 from .kms import KmsSigner
 
 
@@ -37,13 +38,15 @@ class KeyRing:
         self._records = (now + self.ttl, records)
         return records
 
-    def _signer(self, record: SigningKeyRecord) -> KmsSigner:
+    def _signer(self, record: SigningKeyRecord):
         signer = self._signers.get(record.kid)
         if signer is None:
-            signer = self._signers[record.kid] = KmsSigner(record.key_id, record.alg, self._kms, record.public_jwk)
+            signer = (EnvelopeSigner(record, self._kms) if record.wrapped_key
+                      else KmsSigner(record.key_id, record.alg, self._kms, record.public_jwk))
+            self._signers[record.kid] = signer
         return signer
 
-    def signing_key(self) -> KmsSigner:
+    def signing_key(self):
         records = self.records()
         if not records:
             return self.default
