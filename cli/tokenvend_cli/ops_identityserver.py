@@ -129,10 +129,18 @@ class Importer:
             else:
                 scopes.append(scope)
         secrets, jwks = [], []
-        for j, secret in enumerate(f.get("clientsecrets") or []):
+        secrets_list = f.get("clientsecrets") or []
+        if not isinstance(secrets_list, list):
+            raise OpsError(f"{where}.ClientSecrets: expected a list")
+        for j, secret in enumerate(secrets_list):
             self.secret(f"{where}.ClientSecrets[{j}]", secret, secrets, jwks)
         claims = {}
-        for claim in f.get("claims") or []:
+        claims_list = f.get("claims") or []
+        if not isinstance(claims_list, list):
+            raise OpsError(f"{where}.Claims: expected a list of {{Type, Value}} objects")
+        for k, claim in enumerate(claims_list):
+            if not isinstance(claim, dict):
+                raise OpsError(f"{where}.Claims[{k}]: expected an object with Type and Value")
             c = {k.lower(): v for k, v in claim.items()}
             name, value = c.get("type"), c.get("value")
             claims[name] = [*claims[name], value] if isinstance(claims.get(name), list) else \
@@ -145,6 +153,8 @@ class Importer:
         })
 
     def secret(self, where, item, secrets: list, jwks: list):
+        if not isinstance(item, dict):
+            raise OpsError(f"{where}: expected an object with Value (and Type, Description, Expiration)")
         s = {k.lower(): v for k, v in item.items()}
         kind, value = s.get("type") or "SharedSecret", s.get("value")
         if kind == "JsonWebKey":

@@ -118,5 +118,34 @@ def test_other_aws_failures_are_server_error(aws_credentials):
 
 def test_aws_clients_have_timeouts_and_bounded_retries(aws_credentials):
     config = aws_client("dynamodb").meta.config
-    assert (config.connect_timeout, config.read_timeout) == (CONNECT_TIMEOUT, READ_TIMEOUT) == (2, 3)
+    assert (config.connect_timeout, config.read_timeout) == (CONNECT_TIMEOUT, READ_TIMEOUT) == (1, 2)
     assert config.retries == {"mode": "standard", "total_max_attempts": MAX_ATTEMPTS}
+
+
+def test_client_cache_is_bounded_and_keeps_clients_in_use(stack, quickstart, monkeypatch):
+    # GIVEN a cache of 3 clients that has read the quickstart client, whose item then goes
+    import tokenvend.adapters.dynamodb as module
+    monkeypatch.setattr(module, "MAX_CACHED_CLIENTS", 3)
+    seed(stack.dynamodb, stack.table, quickstart)
+    store = DynamoDBStore(stack.table, stack.dynamodb, ttl=60, clock=Clock())
+    assert store.get_client("client").client_id == "client"
+    stack.dynamodb.delete_item(TableName=stack.table, Key=serialize(client_key("client")))
+    # WHEN random ids flood the cache while the client keeps being used
+    for i in range(10):
+        assert store.get_client(f"random-{i}") is None
+        # THEN the client in use is never pushed out (a re-read would find no item)
+        assert store.get_client("client").client_id == "client"
+    # and the cache holds no more than its bound
+    assert len(store._clients) == 3
+
+
+def test_catalog_query_follows_pagination(aws_credentials):
+    ddb = boto3.client("dynamodb", region_name="us-east-1")
+    page = {"pk": {"S": "CATALOG"}, "kind": {"S": "api_scope"}}
+    with Stubber(ddb) as stub:
+        stub.add_response("query", {"Items": [{**page, "sk": {"S": "SCOPE#a"}, "name": {"S": "a"}}],
+                                    "LastEvaluatedKey": {"pk": {"S": "CATALOG"}, "sk": {"S": "SCOPE#a"}}})
+        stub.add_response("query", {"Items": [{**page, "sk": {"S": "SCOPE#b"}, "name": {"S": "b"}}]})
+        catalog = DynamoDBStore("t", ddb).get_catalog()
+        stub.assert_no_pending_responses()
+    assert sorted(catalog.api_scopes) == ["a", "b"]

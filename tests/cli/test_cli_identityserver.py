@@ -127,3 +127,20 @@ def test_a_file_without_an_identityserver_section_is_exit_1(tmp_path):
     result = invoke("import-identityserver", str(appsettings))
 
     assert (result.exit_code, result.stderr) == (1, "Error: no IdentityServer section in this file\n")
+
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize("client,message", [
+    ({"ClientId": "a", "AllowedGrantTypes": ["client_credentials"], "ClientSecrets": ["K7gNU3sdo+OL0wNhqoVWhr3g6s1xYv72ol/pe/Unols="]},
+     "Error: IdentityServer.Clients[0].ClientSecrets[0]: expected an object with Value (and Type, Description, Expiration)"),
+    ({"ClientId": "a", "AllowedGrantTypes": ["client_credentials"], "Claims": [["tier", "gold"]]},
+     "Error: IdentityServer.Clients[0].Claims[0]: expected an object with Type and Value"),
+])
+def test_malformed_entries_are_one_line_errors(tmp_path, client, message):
+    path = tmp_path / "appsettings.json"
+    path.write_text(json.dumps({"IdentityServer": {"Clients": [client]}}))
+    result = invoke("import-identityserver", str(path))
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [message]

@@ -38,7 +38,8 @@ def test_token_request_logs_hold_no_credentials_or_tokens(deployed, stack, quick
         form_event({"grant_type": "client_credentials", "client_assertion": assertion,
                     "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"}),
     )]
-    logs = capsys.readouterr().out + capsys.readouterr().err
+    out, err = capsys.readouterr()
+    logs = out + err
 
     # THEN tokens were issued and refused...
     statuses = [r["statusCode"] for r in responses]

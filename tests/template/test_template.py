@@ -160,7 +160,22 @@ def test_token_function_may_only_sign_read_and_record_assertion_jtis(template):
 
     assert (props["CodeUri"], props["Handler"]) == ("functions/token/", "app.lambda_handler")
     assert props["Policies"] == [
-        {"DynamoDBReadPolicy": {"TableName": {"Ref": "Table"}}},
+        {"Version": "2012-10-17", "Statement": [
+                {
+                    "Sid": "ReadClients",
+                    "Effect": "Allow",
+                    "Action": "dynamodb:GetItem",
+                    "Resource": {"Fn::GetAtt": ["Table", "Arn"]},
+                    "Condition": {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["CLIENT#*"]}},
+                },
+                {
+                    "Sid": "ReadCatalogAndSigningKeys",
+                    "Effect": "Allow",
+                    "Action": "dynamodb:Query",
+                    "Resource": {"Fn::GetAtt": ["Table", "Arn"]},
+                    "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["CATALOG", "SIGNING_KEYS"]}},
+                },
+        ]},
         {
             "Version": "2012-10-17",
             "Statement": [
@@ -208,7 +223,15 @@ def test_discovery_function_may_only_read_the_public_key_and_the_table(template)
 
     assert (props["CodeUri"], props["Handler"]) == ("functions/discovery/", "app.lambda_handler")
     assert props["Policies"] == [
-        {"DynamoDBReadPolicy": {"TableName": {"Ref": "Table"}}},
+        {"Version": "2012-10-17", "Statement": [
+                {
+                    "Sid": "ReadCatalogAndSigningKeys",
+                    "Effect": "Allow",
+                    "Action": "dynamodb:Query",
+                    "Resource": {"Fn::GetAtt": ["Table", "Arn"]},
+                    "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["CATALOG", "SIGNING_KEYS"]}},
+                },
+        ]},
         {
             "Version": "2012-10-17",
             "Statement": [
@@ -385,48 +408,102 @@ def _actions(client):
     return [action for action, _ in client.calls]
 
 
+def _statements(template, function):
+    statements = []
+    for policy in template["Resources"][function]["Properties"]["Policies"]:
+        for statement in policy["Statement"]:
+            if "Fn::If" in statement:  # a conditional statement: judge it as present
+                statement = statement["Fn::If"][1]
+            statements.append(statement)
+    return statements
+
+
+def _pk(action, params):
+    if action == "dynamodb:Query":
+        return params["ExpressionAttributeValues"][":pk"]["S"]
+    return (params.get("Key") or params.get("Item"))["pk"]["S"]
+
+
+def _allows(statement, action, params) -> bool:
+    actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+    if action not in actions:
+        return False
+    if not action.startswith("dynamodb:"):
+        return True
+    condition = statement.get("Condition", {})
+    like = condition.get("ForAllValues:StringLike", {}).get("dynamodb:LeadingKeys")
+    equal = condition.get("ForAllValues:StringEquals", {}).get("dynamodb:LeadingKeys")
+    pk = _pk(action, params)
+    return (like is not None and any(fnmatch.fnmatchcase(pk, p) for p in like)) or (equal is not None and pk in equal)
+
+
+def _dynamodb_actions(template, function) -> set[str]:
+    actions = set()
+    for statement in _statements(template, function):
+        listed = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        actions |= {a for a in listed if a.startswith("dynamodb:")}
+    return actions
+
+
 def test_token_function_policy_allows_every_call_its_adapters_make(template):
     from tokenvend.adapters.dynamodb import DynamoDBReplayCache, DynamoDBStore
+    from tokenvend.adapters.keyring import KeyRing
     from tokenvend.adapters.kms import KmsSigner
 
     kms, dynamodb = _aws_fakes()
-    signer, store = KmsSigner("key-arn", "RS256", kms), DynamoDBStore("table", dynamodb)
+    store = DynamoDBStore("table", dynamodb)
+    keys = KeyRing("table", dynamodb, kms, KmsSigner("key-arn", "RS256", kms))
 
+    signer = keys.signing_key()
     signer.kid()
     signer.sign(b"header.payload")
     store.get_client("client")
     store.get_catalog()
     assert DynamoDBReplayCache("table", dynamodb).add_once("client#jti-1", 1764450000) is True
 
-    policies = template["Resources"]["TokenFunction"]["Properties"]["Policies"]
-    kms_statement, _rotated_keys, _envelope, jti_statement = policies[1]["Statement"]
+    statements = _statements(template, "TokenFunction")
     assert _actions(kms) == ["kms:GetPublicKey", "kms:Sign"]
-    assert set(_actions(kms)) <= set(kms_statement["Action"])
-    # GetItem and Query come with DynamoDBReadPolicy; PutItem only as the JTI statement allows.
-    assert _actions(dynamodb) == ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"]
-    put = dynamodb.calls[2][1]
+    assert _actions(dynamodb) == ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"]
+    for action, params in dynamodb.calls + kms.calls:
+        assert any(_allows(s, action, params) for s in statements), (action, params)
+    # and nothing beyond: no Scan, no BatchGetItem, no writes but the jti's PutItem
+    assert _dynamodb_actions(template, "TokenFunction") == {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"}
+    put = dynamodb.calls[3][1]
+    jti_statement = next(s for s in statements if s.get("Sid") == "RecordClientAssertionJti")
     condition = jti_statement["Condition"]
-    (leading_key,) = condition["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
-    assert fnmatch.fnmatchcase(put["Item"]["pk"]["S"], leading_key)
     assert set(put["Item"]) <= set(condition["ForAllValues:StringEquals"]["dynamodb:Attributes"])
     return_values = condition["StringEqualsIfExists"]["dynamodb:ReturnValues"]
     assert put.get("ReturnValues", "NONE") == return_values
 
 
+def test_token_function_policy_refuses_other_partitions(template):
+    statements = _statements(template, "TokenFunction")
+    for action, pk in [("dynamodb:GetItem", "CATALOG"), ("dynamodb:Query", "CLIENT#client"),
+                       ("dynamodb:PutItem", "CLIENT#client"), ("dynamodb:GetItem", "SIGNING_KEYS")]:
+        params = {"Key": {"pk": {"S": pk}}, "Item": {"pk": {"S": pk}},
+                  "ExpressionAttributeValues": {":pk": {"S": pk}}}
+        assert not any(_allows(s, action, params) for s in statements), (action, pk)
+
+
 def test_discovery_function_policy_allows_every_call_its_adapters_make(template):
     from tokenvend.adapters.dynamodb import DynamoDBStore
+    from tokenvend.adapters.keyring import KeyRing
     from tokenvend.adapters.kms import KmsSigner
 
     kms, dynamodb = _aws_fakes()
 
-    KmsSigner("key-arn", "RS256", kms).public_jwk()
+    KeyRing("table", dynamodb, kms, KmsSigner("key-arn", "RS256", kms)).published_keys()
     DynamoDBStore("table", dynamodb).get_catalog()
 
-    policies = template["Resources"]["DiscoveryFunction"]["Properties"]["Policies"]
-    (kms_statement,) = policies[1]["Statement"]
-    assert _actions(kms) == [kms_statement["Action"]] == ["kms:GetPublicKey"]
-    # Query comes with DynamoDBReadPolicy.
-    assert _actions(dynamodb) == ["dynamodb:Query"]
+    statements = _statements(template, "DiscoveryFunction")
+    assert _actions(kms) == ["kms:GetPublicKey"]
+    assert _actions(dynamodb) == ["dynamodb:Query", "dynamodb:Query"]
+    for action, params in dynamodb.calls + kms.calls:
+        assert any(_allows(s, action, params) for s in statements), (action, params)
+    # never a client record: no GetItem, no Query of a CLIENT# partition
+    assert _dynamodb_actions(template, "DiscoveryFunction") == {"dynamodb:Query"}
+    client_query = {"ExpressionAttributeValues": {":pk": {"S": "CLIENT#client"}}}
+    assert not any(_allows(s, "dynamodb:Query", client_query) for s in statements)
 
 
 # --- events ----------------------------------------------------------------------

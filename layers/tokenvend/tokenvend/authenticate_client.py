@@ -19,7 +19,7 @@ from .client_assertion import JWT_BEARER, verify_client_assertion
 from .errors import InvalidClient, InvalidRequest
 from .model import Client
 from .ports import ClientStore, ReplayCache
-from .token_request import TokenRequest
+from .token_request import TokenRequest, check_lengths
 
 GENERIC = "Client authentication failed."
 # Verified when the client is unknown, so the answer takes as long as for a known one.
@@ -84,6 +84,8 @@ def authenticate_client(
         return client, method
 
     client_id, secret = basic if basic is not None else (body_id, request.get("client_secret"))
+    if basic is not None:
+        check_lengths({"client_id": client_id, "client_secret": secret})
     if basic is not None and body_id is not None and body_id != client_id:
         raise InvalidRequest("client_id in the body does not match the Authorization header.")
     if not client_id:

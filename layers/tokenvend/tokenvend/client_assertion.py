@@ -8,6 +8,7 @@ have been seen before, which the ReplayCache guarantees until the assertion expi
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 import jwt
@@ -22,10 +23,15 @@ LEEWAY = 30
 
 
 def _key_for(client: Client, header: dict):
-    keys = jwt.PyJWKSet.from_dict(client.jwks).keys
+    keys = [k for k in jwt.PyJWKSet.from_dict(client.jwks).keys
+            if not hasattr(k.key, "private_bytes")]  # a private key stored by a hand edit is no key
     kid = header.get("kid")
     matching = [k for k in keys if kid is None or k.key_id == kid]
     return matching[0].key if len(matching) == 1 else None
+
+
+def _finite(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def verify_client_assertion(
@@ -59,12 +65,14 @@ def verify_client_assertion(
             options={"require": ["iss", "sub", "aud", "exp", "jti"],
                      "verify_exp": False, "verify_nbf": False, "verify_iat": False},
         )
-    except jwt.PyJWTError as exc:
+    except (jwt.PyJWTError, ValueError, TypeError, AttributeError) as exc:
+        # PyJWTError for a bad assertion; the others for a client jwks edited into the
+        # store around the loader (a private or malformed key): still invalid_client, not 500.
         raise fail(f"client assertion rejected: {type(exc).__name__}") from None
     timestamp = now.timestamp()
-    if not isinstance(claims["exp"], (int, float)) or claims["exp"] + LEEWAY <= timestamp:
+    if not _finite(claims["exp"]) or claims["exp"] + LEEWAY <= timestamp:
         raise fail("client assertion has expired")
-    if isinstance(claims.get("nbf"), (int, float)) and claims["nbf"] - LEEWAY > timestamp:
+    if "nbf" in claims and (not _finite(claims["nbf"]) or claims["nbf"] - LEEWAY > timestamp):
         raise fail("client assertion is not yet valid")
     if claims["exp"] - timestamp > MAX_ASSERTION_LIFETIME + LEEWAY:
         raise fail(f"client assertion expires more than {MAX_ASSERTION_LIFETIME} s from now")

@@ -66,9 +66,20 @@ def load_config(path: str | Path) -> Config:
             data = yaml.safe_load(text)
         else:
             data = json.loads(text)
-    except Exception as exc:  # a parser's own message is the most useful thing to show
-        raise ConfigError([f"{path}: not valid {path.suffix.lstrip('.') or 'JSON'}: {exc}"]) from None
+    except Exception as exc:
+        raise ConfigError([f"{path}: not valid {path.suffix.lstrip('.') or 'JSON'}: {_parse_problem(exc)}"]) from None
     return parse_config(data)
+
+
+def _parse_problem(exc: Exception) -> str:
+    """What is wrong and where, without the source line: a YAML error quotes the offending
+    line, which may hold a plain secret."""
+    mark = getattr(exc, "problem_mark", None)
+    if mark is not None:
+        return f"{getattr(exc, 'problem', None) or 'syntax error'} at line {mark.line + 1}, column {mark.column + 1}"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg} at line {exc.lineno}, column {exc.colno}"
+    return type(exc).__name__
 
 
 class _Checker:
@@ -245,6 +256,31 @@ def parse_config(data) -> Config:
     return Config(development, tuple(scopes), tuple(resources), tuple(clients))
 
 
+PRIVATE_JWK_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "oth", "k")
+
+
+def jwks_problems(jwks) -> list[tuple[str, str]]:
+    """A client's JWK Set for private_key_jwt: public RSA or EC keys only — a private or
+    symmetric key does not belong in the server's store."""
+    if not (isinstance(jwks, dict) and isinstance(jwks.get("keys"), list) and jwks["keys"]):
+        return [("", "must be a JWK Set: a mapping with a non-empty 'keys' list")]
+    problems = []
+    for i, key in enumerate(jwks["keys"]):
+        where = f".keys[{i}]"
+        if not isinstance(key, dict) or key.get("kty") not in ("RSA", "EC"):
+            problems.append((where, "must be a public RSA or EC key (kty RSA or EC)"))
+        elif any(m in key for m in PRIVATE_JWK_MEMBERS):
+            problems.append((where, "holds private key material; give only the public key"))
+        else:
+            try:
+                import jwt
+
+                jwt.PyJWK(key)
+            except Exception as exc:  # PyJWT's message says what is wrong with the key
+                problems.append((where, f"is not a usable key: {exc}"))
+    return problems
+
+
 def _client(check, path, item, development, scope_names, resource_names) -> Client:
     check.unknown_fields(path, item, CLIENT_FIELDS)
     client_id = check.string(path, item, "client_id", required=True)
@@ -291,8 +327,9 @@ def _client(check, path, item, development, scope_names, resource_names) -> Clie
             else:
                 claims.append((name, tuple(value) if isinstance(value, list) else value))
     jwks = item.get("jwks")
-    if jwks is not None and not (isinstance(jwks, dict) and isinstance(jwks.get("keys"), list)):
-        check.add(f"{path}.jwks", "must be a JWK Set: a mapping with a 'keys' list")
+    if jwks is not None:
+        for problem in jwks_problems(jwks):
+            check.add(f"{path}.jwks{problem[0]}", problem[1])
     return Client(
         client_id=client_id,
         client_name=check.string(path, item, "client_name"),

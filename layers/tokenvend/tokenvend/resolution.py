@@ -100,6 +100,10 @@ def resolve(client: Client, catalog: Catalog, scope: str | None, resources: list
                                       hints=decision.hints)
         return decision
 
+    if requested == []:
+        reason = "the scope parameter holds no scope-token"
+        decision.error = InvalidScope("The 'scope' parameter holds no scope.", reasons=[reason])
+        return decision
     if requested:
         refused = [r for r in (_refusal(n, client, catalog) for n in requested) if r]
         if refused:

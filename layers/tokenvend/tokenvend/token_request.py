@@ -70,6 +70,14 @@ def _media_type(content_type: str | None) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
 
 
+def check_lengths(values: dict[str, str]) -> None:
+    """Step 2's limits, for form parameters and for the Basic header's id and secret alike."""
+    for name, value in values.items():
+        limit = MAX_LENGTHS[name]
+        if len(value) > limit:
+            raise InvalidRequest(f"The '{name}' parameter is longer than {limit} characters.")
+
+
 def read_token_request(request: HttpRequest) -> TokenRequest:
     """Steps 1 and 2: POST, a form body within limits, no parameter repeated or too long."""
     if request.method.upper() != "POST":
@@ -88,11 +96,9 @@ def read_token_request(request: HttpRequest) -> TokenRequest:
     params: dict[str, str] = {}
     resources: list[str] = []
     for name, value in pairs:
-        limit = MAX_LENGTHS.get(name)
-        if limit is None:
+        if name not in MAX_LENGTHS:
             continue  # §3.2: "The authorization server MUST ignore unrecognized request parameters."
-        if len(value) > limit:
-            raise InvalidRequest(f"The '{name}' parameter is longer than {limit} characters.")
+        check_lengths({name: value})
         if name in REPEATABLE:
             resources.append(value)
         elif name in params:

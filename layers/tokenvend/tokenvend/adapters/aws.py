@@ -1,7 +1,10 @@
 """AWS clients with explicit timeouts and bounded retries, and AWS failures as OAuth errors.
 
-A Lambda invocation has a few seconds; a hung connection must fail fast rather than
-eat them. "standard" retry mode retries throttling and transient errors with backoff.
+A function has 10 seconds (template.yaml's Timeout). One stalled call costs at most
+2 attempts × (1 s to connect + 2 s to read) ≈ 6 s, so a hung DynamoDB or KMS still
+leaves time to answer our own ``server_error`` JSON instead of API Gateway's timeout.
+Warm calls take milliseconds; "standard" mode retries throttling and transient errors
+once, with backoff.
 """
 
 from __future__ import annotations
@@ -15,9 +18,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from ..errors import ServerError, TemporarilyUnavailable
 
-CONNECT_TIMEOUT = 2
-READ_TIMEOUT = 3
-MAX_ATTEMPTS = 3  # the first call and two retries
+CONNECT_TIMEOUT = 1
+READ_TIMEOUT = 2
+MAX_ATTEMPTS = 2  # the first call and one retry
 THROTTLING_CODES = {
     "ThrottlingException", "Throttling", "ProvisionedThroughputExceededException",
     "RequestLimitExceeded", "TooManyRequestsException", "LimitExceededException",

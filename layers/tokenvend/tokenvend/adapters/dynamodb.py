@@ -2,8 +2,10 @@
 cached on a warm function for ``ttl`` seconds (default 60) so ``tokenvend apply`` takes
 effect within a minute without a redeploy.
 
-Unknown client ids are cached too (as absent), so a caller cannot turn random ids into
-table reads; the client cache is bounded so it cannot grow without limit either.
+Unknown client ids are cached too (as absent), so repeating an unknown id costs one read
+per TTL, not one per request (each *new* random id still costs a GetItem). The client
+cache is bounded (least recently used out first), so a flood of random ids cannot grow it
+without limit, and clients in steady use stay in it.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class DynamoDBStore:
         now = self._clock()
         cached = self._clients.get(client_id)
         if cached and cached[0] > now:
+            self._clients.move_to_end(client_id)
             return cached[1]
         with aws_errors("dynamodb:GetItem"):
             response = self._ddb.get_item(TableName=self.table_name, Key=serialize(client_key(client_id)))
