@@ -3,11 +3,13 @@ token (see ``tokenvend.key_lifecycle``).
 
 A rotation: ``key add`` creates a KMS key (tagged ``tokenvend:stack`` so the functions'
 tag-scoped policy lets them sign with it) and records it *pending* — published in the
-JWKS, not signing. Once resource servers have refreshed their key sets (the JWKS is
-cacheable for 5 minutes; give it longer), ``key activate KID`` makes it sign and retires
-the previous key, which stays published for a day (the longest token lifetime).
-``key remove KID`` deletes a record once that has passed. The first ``key add`` also
-records the stack's own key as the active one, so nothing changes until activation.
+JWKS, not signing. ``key activate KID`` makes it sign once every function and resource
+server has it (``PUBLISH_DELAY``, about 75 minutes: the longest function cache, the JWKS
+max-age, IAM tag propagation, clock skew), and retires the previous key, which stays
+published for ``RETIREMENT_WINDOW`` (a day and an hour and more). ``key remove KID``
+deletes a record once that has passed. The first ``key add`` also records the stack's own
+key as the active one, so nothing changes until activation. A kid may begin with ``-``:
+give it after ``--``.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from tokenvend.adapters.dynamodb_items import (
 )
 from tokenvend.adapters.envelope import new_envelope_key
 from tokenvend.adapters.kms import KMS_ALGORITHMS, KmsSigner
-from tokenvend.key_lifecycle import KeyLifecycleError, activate, check_removable, is_published, retired_until
+from tokenvend.key_lifecycle import (
+    PUBLISH_DELAY, KeyLifecycleError, activate, check_removable, is_published, retired_until,
+)
 from tokenvend.model import ACTIVE, PENDING, SigningKeyRecord
 
 from .ops_cli import Command, Group, OpsError, columns, emit_json
@@ -102,38 +106,77 @@ def key_add(target: Target, alg, kms_key_id, stack_name, envelope, wrapping_key_
     \b
     Example:
       tokenvend key add --alg ES256 --stack tokenvend
-      # wait until resource servers have refreshed the JWKS, then:
-      tokenvend key activate <kid> --stack tokenvend
+      # after the time it prints (every cache has the new key), then:
+      tokenvend key activate --stack tokenvend -- <kid>
     """
     if envelope and (kms_key_id or not wrapping_key_id):
         raise OpsError("--envelope needs --wrapping-key-id (the stack's WrappingKeyArn output) and no --kms-key-id")
     keys, now = KeyTable(target), int(time.time())
     records = keys.records()
-    current = signing_key_id or target.signing_key_arn
     if not records:
-        if not current:
-            raise OpsError("the stack's signing key is unknown: use --stack NAME, the local stack, or "
-                           "--signing-key-id, so it is recorded as the active key before a new one is added")
-        spec = keys.kms.describe_key(KeyId=current)["KeyMetadata"]["KeySpec"]
-        current_alg = next(a for a, s in KEY_SPECS.items() if s == spec)
-        keys.put(keys.record_for(current, current_alg, ACTIVE, now - 1))
+        keys.put(_stack_key_record(keys, target, signing_key_id, now - 1))
+        records = keys.records()
+    tag = _stack_tag(target, stack_name)
     if envelope:
         record = new_envelope_key(keys.kms, wrapping_key_id, alg, PENDING, now)
+    elif kms_key_id:
+        _check_tag(keys, kms_key_id, tag)
+        record = _record(keys, kms_key_id, alg, PENDING, now)
     else:
-        record = keys.record_for(kms_key_id or _create_kms_key(keys, target, alg, stack_name), alg, PENDING, now)
+        record = _record(keys, _create_kms_key(keys, alg, tag), alg, PENDING, now)
     if record.kid in {r.kid for r in records}:
         raise OpsError(f"signing key {record.kid} is already recorded")
     keys.put(record)
     mode = "envelope, wrapped by " if envelope else ""
     click.echo(f"added pending signing key {record.kid} ({alg}, {mode}{record.key_id})")
-    click.echo("It is published now; activate it once resource servers have refreshed their JWKS:")
-    click.echo(f"  tokenvend key activate {record.kid}")
+    click.echo(f"It is published now; activate it after {record.created_at + PUBLISH_DELAY} (epoch seconds), "
+               "once every function and resource server has it:")
+    click.echo(f"  tokenvend key activate -- {record.kid}")
 
 
-def _create_kms_key(keys: KeyTable, target: Target, alg: str, stack_name: str | None) -> str:
+def _record(keys: KeyTable, key_id: str, alg: str, status: str, now: int) -> SigningKeyRecord:
+    try:
+        return keys.record_for(key_id, alg, status, now)
+    except ValueError as exc:  # the key's spec cannot sign alg
+        raise OpsError(str(exc)) from None
+
+
+def _stack_key_record(keys: KeyTable, target: Target, signing_key_id: str | None, now: int) -> SigningKeyRecord:
+    """The stack's own key, recorded as active before the first new key, so it stays the
+    one that signs (and published) until an activation."""
+    current = signing_key_id or target.signing_key_arn
+    if not current:
+        raise OpsError("the stack's signing key is unknown: use --stack NAME, the local stack, or "
+                       "--signing-key-id, so it is recorded as the active key before a new one is added")
+    meta = keys.kms.describe_key(KeyId=current)["KeyMetadata"]
+    if target.signing_key_arn and meta["Arn"] != keys.kms.describe_key(KeyId=target.signing_key_arn)["KeyMetadata"]["Arn"]:
+        raise OpsError(f"--signing-key-id {current} is not the stack's signing key ({target.signing_key_arn})")
+    alg = next((a for a, spec in KEY_SPECS.items() if spec == meta.get("KeySpec")), None)
+    if alg is None:
+        raise OpsError(f"the stack's signing key has key spec {meta.get('KeySpec')}, which tokenvend does not sign with")
+    return _record(keys, meta["Arn"], alg, ACTIVE, now)
+
+
+def _stack_tag(target: Target, stack_name: str | None) -> str | None:
+    """The stack's name, which the functions' policy requires as the tokenvend:stack tag."""
+    if stack_name:
+        return stack_name
+    if target.source.startswith("stack "):
+        stack = target.source.removeprefix("stack ")
+        # arn:aws:cloudformation:REGION:ACCOUNT:stack/NAME/ID
+        return stack.split(":stack/", 1)[1].split("/", 1)[0] if ":stack/" in stack else stack
+    return "tokenvend-local" if target.is_local else None
+
+
+def _check_tag(keys: KeyTable, key_id: str, tag: str | None) -> None:
+    tags = {t["TagKey"]: t["TagValue"] for t in keys.kms.list_resource_tags(KeyId=key_id).get("Tags", [])}
+    if tag is None or tags.get(STACK_TAG) != tag:
+        raise OpsError(f"KMS key {key_id} must carry the tag {STACK_TAG}={tag or '<stack name>'} (it has "
+                       f"{tags.get(STACK_TAG)!r}): the functions' policy lets them sign only with such keys")
+
+
+def _create_kms_key(keys: KeyTable, alg: str, tag: str | None) -> str:
     """A new KMS signing key, tagged with its stack's name as the functions' policy requires."""
-    tag = stack_name or (target.source.removeprefix("stack ") if target.source.startswith("stack ")
-                         else "tokenvend-local" if target.is_local else None)
     if tag is None:
         raise OpsError("give --stack NAME or --stack-name NAME: a new key is tagged with its stack's name, "
                        "which the functions' policy requires before they may sign with it")
@@ -144,17 +187,20 @@ def _create_kms_key(keys: KeyTable, target: Target, alg: str, stack_name: str | 
 
 @click.command("activate", cls=Command)
 @click.argument("kid")
+@click.option("--force", is_flag=True, help="Activate before PUBLISH_DELAY has passed (functions and resource "
+              "servers known to cache for less).")
 @target_options
-def key_activate(target: Target, kid):
-    """Make a pending key sign; the active key is retired (published for one more day).
+def key_activate(target: Target, kid, force):
+    """Make a pending key sign; the active key is retired (still published for a day and
+    more). A retired key still published may be activated again, to roll back.
 
     \b
-    Example:
-      tokenvend key activate 3kX9dQ... --stack tokenvend
+    Example (a kid may start with '-', hence the '--'):
+      tokenvend key activate --stack tokenvend -- 3kX9dQ...
     """
     keys = KeyTable(target)
     try:
-        changed = activate(keys.records(), kid, int(time.time()))
+        changed = activate(keys.records(), kid, int(time.time()), force=force)
     except KeyLifecycleError as exc:
         raise OpsError(str(exc)) from None
     if not changed:
@@ -175,7 +221,7 @@ def key_remove(target: Target, kid, force):
 
     \b
     Example:
-      tokenvend key remove 3kX9dQ... --stack tokenvend
+      tokenvend key remove --stack tokenvend -- 3kX9dQ...
     """
     keys = KeyTable(target)
     record = next((r for r in keys.records() if r.kid == kid), None)
@@ -187,7 +233,12 @@ def key_remove(target: Target, kid, force):
         if not force or record.status == ACTIVE:
             raise OpsError(str(exc)) from None
     keys.delete(kid)
-    click.echo(f"removed signing key {kid} (the KMS key {record.key_id} is kept; schedule its deletion in KMS)")
+    if record.wrapped_key:
+        click.echo(f"removed signing key {kid} (its wrapped private key is gone; keep the wrapping key "
+                   f"{record.key_id}: it wraps the other envelope keys)")
+    else:
+        click.echo(f"removed signing key {kid} (the KMS key {record.key_id} is kept; schedule its deletion in KMS "
+                   "once no other record names it)")
 
 
 def key_group() -> click.Group:

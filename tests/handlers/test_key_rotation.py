@@ -64,8 +64,13 @@ def test_rotation_end_to_end(deployed, stack, quickstart):
     tags = stack.kms.list_resource_tags(KeyId=listed[new_kid]["key_id"])["Tags"]
     assert tags == [{"TagKey": "tokenvend:stack", "TagValue": "tokenvend-local"}]
 
-    # WHEN it is activated
-    activated = tokenvend("key", "activate", new_kid, *target)
+    # WHEN it is activated at once (it waits for the publish delay unless forced; a kid
+    # may begin with '-', hence the '--')
+    early = tokenvend("key", "activate", *target, "--", new_kid)
+    assert early.exit_code == 1
+    assert f"signing key '{new_kid}' has been published for" in early.output
+    assert f"  tokenvend key activate -- {new_kid}" in added.output
+    activated = tokenvend("key", "activate", "--force", *target, "--", new_kid)
     assert activated.output.splitlines()[:2] == [f"active   {new_kid}", f"retired  {stack_kid}"]
 
     # THEN new tokens are ES256 under the new kid, and the old token still verifies
@@ -77,10 +82,10 @@ def test_rotation_end_to_end(deployed, stack, quickstart):
     assert verify(first, key_set)["scope"] == "api1"
 
     # AND the retired key cannot be removed while its tokens may be valid, nor the active one
-    refused = tokenvend("key", "remove", stack_kid, *target)
+    refused = tokenvend("key", "remove", *target, "--", stack_kid)
     assert refused.exit_code == 1
     assert f"signing key '{stack_kid}' may still have valid tokens until" in refused.output
-    active = tokenvend("key", "remove", new_kid, "--force", *target)
+    active = tokenvend("key", "remove", "--force", *target, "--", new_kid)
     assert active.exit_code == 1
     assert f"signing key '{new_kid}' is active; activate another key first" in active.output
 
@@ -105,7 +110,7 @@ def test_envelope_key_signs_with_no_kms_call_per_token(deployed, stack, quicksta
     assert added.exit_code == 0, added.output
     kid = added.output.split()[4]
     assert f"(ES384, envelope, wrapped by {wrapping})" in added.output
-    assert tokenvend("key", "activate", kid, "--table", stack.table).exit_code == 0
+    assert tokenvend("key", "activate", "--force", "--table", stack.table, "--", kid).exit_code == 0
 
     # WHEN tokens are issued: the first unwraps the key (one kms:Decrypt) ...
     first = token(functions)
@@ -120,3 +125,39 @@ def test_envelope_key_signs_with_no_kms_call_per_token(deployed, stack, quicksta
     for value in (first, second, third):
         assert jwt.get_unverified_header(value) == {"alg": "ES384", "kid": kid, "typ": "at+jwt"}
         assert verify(value, key_set)["client_id"] == "client"
+
+
+def test_rolling_back_to_the_retired_key(deployed, stack, quickstart):
+    from tokenvend_cli.seed import seed
+    seed(stack.dynamodb, stack.table, quickstart)
+    functions = deployed.start(cache_ttl="0")
+    target = ["--table", stack.table]
+    stack_kid = jwt.get_unverified_header(token(functions))["kid"]
+    added = tokenvend("key", "add", "--signing-key-id", stack.key_arn, "--stack-name", "tokenvend-local", *target)
+    new_kid = added.output.split()[4]
+    assert tokenvend("key", "activate", "--force", *target, "--", new_kid).exit_code == 0
+    assert jwt.get_unverified_header(token(functions))["kid"] == new_kid
+    # WHEN the operator rolls back to the retired (still published) stack key
+    rollback = tokenvend("key", "activate", *target, "--", stack_kid)
+    assert rollback.output.splitlines()[:2] == [f"active   {stack_kid}", f"retired  {new_kid}"]
+    # THEN it signs again, and both stay published
+    assert jwt.get_unverified_header(token(functions))["kid"] == stack_kid
+    assert kids(jwks(functions)) == [stack_kid, new_kid]
+
+
+def test_key_add_refuses_what_the_functions_could_not_use(stack):
+    target = ["--table", stack.table, "--signing-key-id", stack.key_arn, "--stack-name", "tokenvend-local"]
+    untagged = stack.kms.create_key(KeyUsage="SIGN_VERIFY", KeySpec="RSA_2048")["KeyMetadata"]["Arn"]
+    result = tokenvend("key", "add", "--kms-key-id", untagged, *target)
+    assert result.exit_code == 1
+    assert f"KMS key {untagged} must carry the tag tokenvend:stack=tokenvend-local (it has None)" in result.output
+    tagged = stack.kms.create_key(KeyUsage="SIGN_VERIFY", KeySpec="RSA_2048",
+                                  Tags=[{"TagKey": "tokenvend:stack", "TagValue": "tokenvend-local"}])["KeyMetadata"]["Arn"]
+    mismatch = tokenvend("key", "add", "--alg", "ES256", "--kms-key-id", tagged, *target)
+    assert mismatch.exit_code == 1
+    assert "cannot sign ES256" in mismatch.output
+    duplicate = tokenvend("key", "add", "--kms-key-id", stack.key_arn, *target)
+    assert duplicate.exit_code == 1
+    assert "is already recorded" in duplicate.output
+    listed = json.loads(tokenvend("key", "list", "--json", "--table", stack.table).output)
+    assert [r["status"] for r in listed] == ["active"]  # the stack's key still signs

@@ -424,12 +424,49 @@ def _pk(action, params):
     return (params.get("Key") or params.get("Item"))["pk"]["S"]
 
 
-def _allows(statement, action, params) -> bool:
+KMS_KEYS = "arn:aws:kms:us-east-1:123456789012:key/"
+STACK_KEY, WRAPPING_KEY, ROTATED_KEY = KMS_KEYS + "stack", KMS_KEYS + "wrapping", KMS_KEYS + "rotated"
+STACK_NAME = "tokenvend"
+PHYSICAL = {("SigningKey", "Arn"): STACK_KEY, ("EnvelopeWrappingKey", "Arn"): WRAPPING_KEY}
+
+
+def _physical(value):
+    """A policy value as CloudFormation would deploy it, for stack STACK_NAME."""
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        return PHYSICAL[tuple(value["Fn::GetAtt"])]
+    if isinstance(value, dict) and "Fn::Sub" in value:
+        return (value["Fn::Sub"].replace("${AWS::Partition}", "aws").replace("${AWS::Region}", "us-east-1")
+                .replace("${AWS::AccountId}", "123456789012"))
+    if value == {"Ref": "AWS::StackName"}:
+        return STACK_NAME
+    return value
+
+
+def _kms_allows(statement, params, tags) -> bool:
+    """Resource and Condition of a KMS statement, as IAM evaluates them for this call."""
+    key = params["KeyId"]
+    if not fnmatch.fnmatchcase(key, _physical(statement["Resource"])):
+        return False
+    for operator, conditions in statement.get("Condition", {}).items():
+        assert operator == "StringEquals", operator
+        for name, expected in conditions.items():
+            if name.startswith("aws:ResourceTag/"):
+                actual = tags.get(key, {}).get(name.split("/", 1)[1])
+            elif name.startswith("kms:EncryptionContext:"):
+                actual = params.get("EncryptionContext", {}).get(name.split(":", 2)[2])
+            else:
+                raise AssertionError(f"unknown condition key {name}")
+            if actual != _physical(expected):
+                return False
+    return True
+
+
+def _allows(statement, action, params, tags=None) -> bool:
     actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
     if action not in actions:
         return False
-    if not action.startswith("dynamodb:"):
-        return True
+    if action.startswith("kms:"):
+        return _kms_allows(statement, params, tags or {})
     condition = statement.get("Condition", {})
     like = condition.get("ForAllValues:StringLike", {}).get("dynamodb:LeadingKeys")
     equal = condition.get("ForAllValues:StringEquals", {}).get("dynamodb:LeadingKeys")
@@ -452,7 +489,7 @@ def test_token_function_policy_allows_every_call_its_adapters_make(template):
 
     kms, dynamodb = _aws_fakes()
     store = DynamoDBStore("table", dynamodb)
-    keys = KeyRing("table", dynamodb, kms, KmsSigner("key-arn", "RS256", kms))
+    keys = KeyRing("table", dynamodb, kms, KmsSigner(STACK_KEY, "RS256", kms))
 
     signer = keys.signing_key()
     signer.kid()
@@ -492,7 +529,7 @@ def test_discovery_function_policy_allows_every_call_its_adapters_make(template)
 
     kms, dynamodb = _aws_fakes()
 
-    KeyRing("table", dynamodb, kms, KmsSigner("key-arn", "RS256", kms)).published_keys()
+    KeyRing("table", dynamodb, kms, KmsSigner(STACK_KEY, "RS256", kms)).published_keys()
     DynamoDBStore("table", dynamodb).get_catalog()
 
     statements = _statements(template, "DiscoveryFunction")
@@ -596,3 +633,55 @@ def test_envelope_mode_is_off_by_default_and_its_wrapping_key_exists_only_when_o
         "UseEnvelope", "ENCRYPT_DECRYPT", "SYMMETRIC_DEFAULT")
     assert key["Properties"]["EnableKeyRotation"] is True
     assert template["Outputs"]["WrappingKeyArn"]["Condition"] == "UseEnvelope"
+
+
+def _signing_key_item(record):
+    from tokenvend.adapters.dynamodb_items import serialize, signing_key_to_item
+    return serialize(signing_key_to_item(record))
+
+
+def _token_function_calls(record, kms):
+    """The calls the token function makes to sign with ``record`` as the active key."""
+    from tokenvend.adapters.keyring import KeyRing
+    from tokenvend.adapters.kms import KmsSigner
+
+    dynamodb = _RecordingClient("dynamodb", {"query": {"Items": [_signing_key_item(record)]}})
+    KeyRing("table", dynamodb, kms, KmsSigner(STACK_KEY, "RS256", kms)).signing_key().sign(b"header.payload")
+    return kms.calls
+
+
+@pytest.mark.parametrize("tags,allowed", [
+    ({ROTATED_KEY: {"tokenvend:stack": STACK_NAME}}, True),
+    ({ROTATED_KEY: {"tokenvend:stack": "another-stack"}}, False),
+    ({}, False),
+])
+def test_a_rotated_key_signs_only_with_the_stack_tag(template, tags, allowed):
+    from tokenvend.model import ACTIVE, SigningKeyRecord
+
+    kms, _ = _aws_fakes()
+    record = SigningKeyRecord("kid", ROTATED_KEY, "RS256", ACTIVE, {"kid": "kid", "kty": "RSA"})
+    (call,) = _token_function_calls(record, kms)
+    assert call[0] == "kms:Sign" and call[1]["KeyId"] == ROTATED_KEY
+    statements = _statements(template, "TokenFunction")
+    assert any(_allows(s, *call, tags) for s in statements) is allowed
+
+
+def test_an_envelope_key_is_unwrapped_only_under_tokenvends_context(template):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from tokenvend.adapters.envelope import encryption_context
+    from tokenvend.model import ACTIVE, SigningKeyRecord
+
+    private = ec.generate_private_key(ec.SECP256R1())
+    der = private.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    kms = _RecordingClient("kms", {"decrypt": {"Plaintext": der}})
+    record = SigningKeyRecord("kid", WRAPPING_KEY, "ES256", ACTIVE, {"kid": "kid"}, wrapped_key="d3JhcHBlZA==")
+    (call,) = _token_function_calls(record, kms)
+    assert call[0] == "kms:Decrypt" and call[1]["EncryptionContext"] == encryption_context("kid")
+    statements = _statements(template, "TokenFunction")
+    assert any(_allows(s, *call) for s in statements)
+    other_context = (call[0], {**call[1], "EncryptionContext": {"tokenvend:purpose": "something-else"}})
+    assert not any(_allows(s, *other_context) for s in statements)
+    other_key = (call[0], {**call[1], "KeyId": ROTATED_KEY})
+    assert not any(_allows(s, *other_key) for s in statements)
