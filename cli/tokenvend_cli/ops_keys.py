@@ -29,7 +29,7 @@ from tokenvend.key_lifecycle import (
 from tokenvend.model import ACTIVE, PENDING, SigningKeyRecord
 
 from .ops_cli import Command, Group, OpsError, columns, emit_json
-from .ops_target import Target, target_options
+from .ops_target import Target, stack_outputs, target_options
 
 KEY_SPECS = {"RS256": "RSA_2048", "ES256": "ECC_NIST_P256", "ES384": "ECC_NIST_P384", "ES512": "ECC_NIST_P521"}
 STACK_TAG = "tokenvend:stack"
@@ -112,6 +112,8 @@ def key_add(target: Target, alg, kms_key_id, stack_name, envelope, wrapping_key_
     if envelope and (kms_key_id or not wrapping_key_id):
         raise OpsError("--envelope needs --wrapping-key-id (the stack's WrappingKeyArn output) and no --kms-key-id")
     keys, now = KeyTable(target), int(time.time())
+    if envelope:  # before anything is written
+        _check_wrapping_key(keys, target, wrapping_key_id)
     records = keys.records()
     if not records:
         keys.put(_stack_key_record(keys, target, signing_key_id, now - 1))
@@ -166,6 +168,20 @@ def _stack_tag(target: Target, stack_name: str | None) -> str | None:
         # arn:aws:cloudformation:REGION:ACCOUNT:stack/NAME/ID
         return stack.split(":stack/", 1)[1].split("/", 1)[0] if ":stack/" in stack else stack
     return "tokenvend-local" if target.is_local else None
+
+
+def _check_wrapping_key(keys: KeyTable, target: Target, wrapping_key_id: str) -> None:
+    """With --stack, the wrapping key must be the stack's WrappingKeyArn: only that key
+    carries the token function's Decrypt permission."""
+    if not target.source.startswith("stack "):
+        return
+    outputs = stack_outputs(target.source.removeprefix("stack "), target.region, target.endpoint_url)
+    expected = outputs.get("WrappingKeyArn")
+    if expected is None:
+        raise OpsError("the stack has no WrappingKeyArn output: deploy it with EnvelopeMode=true first")
+    arn = keys.kms.describe_key(KeyId=wrapping_key_id)["KeyMetadata"]["Arn"]
+    if arn != expected:
+        raise OpsError(f"--wrapping-key-id {wrapping_key_id} is not the stack's WrappingKeyArn ({expected})")
 
 
 def _check_tag(keys: KeyTable, key_id: str, tag: str | None) -> None:

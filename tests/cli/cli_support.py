@@ -35,3 +35,11 @@ def write_broken_quickstart(stack) -> None:
 
 def lines(text: str) -> list[str]:
     return text.splitlines()
+
+
+# A deployed stack's table as moto's CloudFormation creates it (the tests give the Outputs).
+TABLE_RESOURCE = {"Table": {"Type": "AWS::DynamoDB::Table", "Properties": {
+    "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
+                             {"AttributeName": "sk", "AttributeType": "S"}],
+    "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+    "BillingMode": "PAY_PER_REQUEST"}}}

@@ -16,7 +16,7 @@ from tokenvend_cli import local_state
 from tokenvend_cli.provision import provision
 from tokenvend_cli.template import Template
 
-from cli_support import QUICKSTART, invoke, lines
+from cli_support import QUICKSTART, TABLE_RESOURCE, invoke, lines
 
 
 def test_no_target_is_one_line_and_exit_2(aws_credentials):
@@ -76,11 +76,7 @@ def test_the_running_local_stack_is_the_default_target_and_takes_a_development_c
 
 
 STACK_TEMPLATE = {
-    "Resources": {"Table": {"Type": "AWS::DynamoDB::Table", "Properties": {
-        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
-                                 {"AttributeName": "sk", "AttributeType": "S"}],
-        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        "BillingMode": "PAY_PER_REQUEST"}}},
+    "Resources": TABLE_RESOURCE,
     "Outputs": {"TableName": {"Value": {"Ref": "Table"}},
                 "Issuer": {"Value": "https://auth.example.com"},
                 "SigningKeyArn": {"Value": "arn:aws:kms:us-east-1:123456789012:key/k"}},
