@@ -153,6 +153,16 @@ def test_http_api_routes_are_the_token_and_discovery_endpoints(template):
     assert resources["HttpApi"]["Type"] == "AWS::Serverless::HttpApi"
 
 
+# Both functions read the catalog and the signing-key records, and nothing else by Query.
+READ_CATALOG_AND_SIGNING_KEYS = {
+    "Sid": "ReadCatalogAndSigningKeys",
+    "Effect": "Allow",
+    "Action": "dynamodb:Query",
+    "Resource": {"Fn::GetAtt": ["Table", "Arn"]},
+    "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["CATALOG", "SIGNING_KEYS"]}},
+}
+
+
 def test_token_function_may_only_sign_read_and_record_assertion_jtis(template):
     # kms:GetPublicKey: the kid is the key's thumbprint. PutItem: the private_key_jwt
     # replay cache (DynamoDBReplayCache), confined to JTI# items holding pk, sk, expires_at.
@@ -168,13 +178,7 @@ def test_token_function_may_only_sign_read_and_record_assertion_jtis(template):
                     "Resource": {"Fn::GetAtt": ["Table", "Arn"]},
                     "Condition": {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["CLIENT#*"]}},
                 },
-                {
-                    "Sid": "ReadCatalogAndSigningKeys",
-                    "Effect": "Allow",
-                    "Action": "dynamodb:Query",
-                    "Resource": {"Fn::GetAtt": ["Table", "Arn"]},
-                    "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["CATALOG", "SIGNING_KEYS"]}},
-                },
+                READ_CATALOG_AND_SIGNING_KEYS,
         ]},
         {
             "Version": "2012-10-17",
@@ -224,13 +228,7 @@ def test_discovery_function_may_only_read_the_public_key_and_the_table(template)
     assert (props["CodeUri"], props["Handler"]) == ("functions/discovery/", "app.lambda_handler")
     assert props["Policies"] == [
         {"Version": "2012-10-17", "Statement": [
-                {
-                    "Sid": "ReadCatalogAndSigningKeys",
-                    "Effect": "Allow",
-                    "Action": "dynamodb:Query",
-                    "Resource": {"Fn::GetAtt": ["Table", "Arn"]},
-                    "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["CATALOG", "SIGNING_KEYS"]}},
-                },
+                READ_CATALOG_AND_SIGNING_KEYS,
         ]},
         {
             "Version": "2012-10-17",
