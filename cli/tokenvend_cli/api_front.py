@@ -1,12 +1,12 @@
 """The local stand-in for API Gateway: serves the template's HttpApi routes over HTTP,
 turns each request into the payload 2.0 event API Gateway would send, invokes the
-function in this process and writes its answer back.
+function (in one of its warm containers, ``lambda_containers``) and writes its answer back.
 
 A path no route matches answers ``404 {"message":"Not Found"}``, and a function that
 raises (or returns something API Gateway cannot use) ``500 {"message":"Internal Server
 Error"}`` — API Gateway's own bodies, so a client sees locally what it would see in AWS.
-Requests are served on threads (werkzeug's threaded server); one access-log line each,
-never a header or a body.
+Requests are served on threads (werkzeug's threaded server) and run concurrently up to
+the functions' container count; one access-log line each, never a header or a body.
 """
 
 from __future__ import annotations

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import click
 
-from .lambda_runtime import FunctionInitError, LocalFunction, function_environment, lambda_variables
+from .lambda_containers import DEFAULT_CONTAINERS, FunctionContainers
+from .lambda_runtime import FunctionInitError, function_environment, lambda_variables
 from .local_commands import fail, load_env_file, shown
 from .local_state import STATE_FILE, remove_state, running_state, write_state
 from .template import DEFAULT_TEMPLATE, PROJECT_ROOT, Template
@@ -71,9 +72,12 @@ def _on_stop_signal(signum, _frame):
               default=DEFAULT_TEMPLATE, show_default="template.yaml", help="SAM template to serve.")
 @click.option("--state-file", type=click.Path(dir_okay=False, path_type=Path), default=STATE_FILE,
               show_default=".local/stack.json", help="Where to record the running stack for other tools.")
+@click.option("--containers", "containers_per_function", default=DEFAULT_CONTAINERS, show_default=True,
+              type=click.IntRange(1, 16), help="Warm containers (worker processes) per function: how many of "
+              "its requests run at once.")
 @click.option("--exit-with-parent", is_flag=True, hidden=True, help="Stop when the parent process exits (tests).")
 def dev(host, port, config_path, env_vars, parameter_overrides, moto_port, moto_host, template_path, state_file,
-        exit_with_parent):
+        containers_per_function, exit_with_parent):
     """Run the whole stack locally, without Docker: a moto server for DynamoDB and KMS,
     the template's table and signing key on it, CONFIG written to the table, and the
     template's HttpApi routes served on HOST:PORT by the functions themselves.
@@ -112,13 +116,15 @@ def dev(host, port, config_path, env_vars, parameter_overrides, moto_port, moto_
         threading.Thread(target=_watch_parent, name="watch-parent", daemon=True).start()
     without_foreign_aws_settings()
     try:
-        _run_stack(host, port, moto_host, moto_port, template, config, config_path, env_file, state_file)
+        _run_stack(host, port, moto_host, moto_port, template, config, config_path, env_file, state_file,
+                   containers_per_function)
     except (Stopped, KeyboardInterrupt):  # stopped while starting
         pass
     click.echo("tokenvend dev: stopping")
 
 
-def _run_stack(host, port, moto_host, moto_port, template, config, config_path, env_file, state_file):
+def _run_stack(host, port, moto_host, moto_port, template, config, config_path, env_file, state_file,
+               containers_per_function=DEFAULT_CONTAINERS):
     """Start moto, provision, seed, load the functions, serve; undo each step on the way out."""
     from .api_front import ApiFront, listen, make_front_server
     from .local_stack import REGION, MotoServer, local_environment, provision_local, seed_local, table_and_key
@@ -143,8 +149,11 @@ def _run_stack(host, port, moto_host, moto_port, template, config, config_path, 
         functions = []
         for spec in template.functions():
             env = function_environment(spec, local_environment(spec, moto.url, REGION, base_url), env_file)
+            containers = FunctionContainers(spec, {**lambda_variables(spec, REGION), **env}, size=containers_per_function,
+                                            account_id=template.pseudo["AWS::AccountId"])
+            cleanup.callback(containers.close)
             try:
-                functions.append(LocalFunction(spec, {**lambda_variables(spec, REGION), **env}).load())
+                functions.append(containers.load())
             except FunctionInitError as exc:
                 fail(f"{exc}", 1)
         # an empty TOKENVEND_ISSUER makes the functions derive https://{Host header}

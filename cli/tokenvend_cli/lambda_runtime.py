@@ -3,10 +3,11 @@ its layers importable, its handler module loaded from its file under a name of i
 (both functions' modules are ``app.py``), its environment in ``os.environ`` while the
 module initializes and while the handler runs.
 
-One invocation runs at a time in the whole process. Lambda gives every invocation a
-container of its own; here the functions share one interpreter — ``os.environ``, and
-Powertools' logger keys (the correlation id) — so two at once would mix them. The HTTP
-front stays threaded, so a slow client holds up no one; only the handler calls queue.
+One invocation runs at a time in the whole process: functions loaded side by side share
+one interpreter — ``os.environ``, and Powertools' logger keys (the correlation id) — so
+two at once would mix them. ``tokenvend invoke`` runs one function this way; the local
+stack runs each function in worker processes of its own (``lambda_containers``), so its
+requests are served concurrently.
 """
 
 from __future__ import annotations
