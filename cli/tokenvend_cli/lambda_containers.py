@@ -25,7 +25,8 @@ START_TIMEOUT = 60
 
 
 class InvocationError(RuntimeError):
-    """The handler raised in its container (its traceback went to the container's stderr)."""
+    """The handler raised in its container (its traceback went to the container's stderr),
+    or ran past the function's Timeout (the container is then replaced, as Lambda does)."""
 
 
 def _serve(spec: FunctionSpec, env: dict, account_id: str, conn) -> None:
@@ -77,37 +78,54 @@ class FunctionContainers:
     def context(self, request_id: str | None = None) -> LambdaContext:
         return self.local.context(request_id)
 
+    def _start(self) -> _Container:
+        spawn = multiprocessing.get_context("spawn")
+        parent, child = spawn.Pipe()
+        process = spawn.Process(target=_serve, args=(self.spec, self.env, self.account_id, child),
+                                name=f"tokenvend-{self.name}", daemon=True)
+        process.start()
+        child.close()
+        container = _Container(process, parent)
+        self._containers.append(container)
+        return container
+
+    def _ready(self, container: _Container) -> _Container:
+        if not container.conn.poll(START_TIMEOUT):
+            self.close()
+            raise FunctionInitError(f"{self.name} did not initialize within {START_TIMEOUT} s")
+        status, detail = container.conn.recv()
+        if status != "ready":
+            self.close()
+            raise FunctionInitError(detail)
+        return container
+
     def load(self) -> "FunctionContainers":
         """Start the containers and wait until each has initialized the function."""
-        spawn = multiprocessing.get_context("spawn")
-        for _ in range(self.size):
-            parent, child = spawn.Pipe()
-            process = spawn.Process(target=_serve, args=(self.spec, self.env, self.account_id, child),
-                                    name=f"tokenvend-{self.name}", daemon=True)
-            process.start()
-            child.close()
-            self._containers.append(_Container(process, parent))
-        for container in self._containers:
-            if not container.conn.poll(START_TIMEOUT):
-                self.close()
-                raise FunctionInitError(f"{self.name} did not initialize within {START_TIMEOUT} s")
-            status, detail = container.conn.recv()
-            if status != "ready":
-                self.close()
-                raise FunctionInitError(detail)
-            self._idle.put(container)
+        for container in [self._start() for _ in range(self.size)]:
+            self._idle.put(self._ready(container))
         return self
 
     def invoke(self, event: dict, context: LambdaContext):
         container = self._idle.get()
+        container.conn.send((event, context.aws_request_id))
+        if not container.conn.poll(self.spec.timeout):
+            # Lambda stops an invocation at its Timeout and starts the next in a new container.
+            self._retire(container)
+            self._idle.put(self._ready(self._start()))
+            raise InvocationError(f"{self.name} timed out after {self.spec.timeout} s")
         try:
-            container.conn.send((event, context.aws_request_id))
             status, payload = container.conn.recv()
         finally:
             self._idle.put(container)
         if status != "ok":
             raise InvocationError(payload)
         return payload
+
+    def _retire(self, container: _Container) -> None:
+        container.process.kill()
+        container.process.join(5)
+        container.conn.close()
+        self._containers.remove(container)
 
     def close(self) -> None:
         """Stop every container and wait for it: no process is left behind."""

@@ -88,3 +88,29 @@ def test_a_function_that_cannot_initialize_is_an_init_error(tmp_path):
     with pytest.raises(FunctionInitError, match="Meet failed to initialize: ImportError: no such module"):
         pool.load()
     assert pool._containers == []
+
+
+SLOW = '''
+import time
+
+
+def lambda_handler(event, context):
+    if event.get("sleep"):
+        time.sleep(event["sleep"])
+    return {"statusCode": 200}
+'''
+
+
+def test_an_invocation_past_the_timeout_fails_and_its_container_is_replaced(tmp_path):
+    spec = rendezvous_function(tmp_path, SLOW)
+    spec.timeout = 1
+    pool = FunctionContainers(spec, {}, size=1).load()
+    try:
+        stuck = pool._containers[0].process
+        with pytest.raises(InvocationError, match="Meet timed out after 1 s"):
+            pool.invoke({"sleep": 30}, pool.context())
+        assert not stuck.is_alive()
+        assert pool.invoke({}, pool.context()) == {"statusCode": 200}
+        assert len(pool._containers) == 1 and pool._containers[0].process is not stuck
+    finally:
+        pool.close()
