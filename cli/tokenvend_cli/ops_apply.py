@@ -34,15 +34,21 @@ def change_line(change: Change) -> str:
     return line + (": " + ", ".join(change.fields) if change.fields else "")
 
 
+MAX_TRANSACTION = 100  # DynamoDB's limit of actions in one TransactWriteItems
+
+
 def write(table: ConfigTable, changes: list[Change]) -> None:
-    """Scopes, then resources, then clients; removals the other way round, so a client
-    never names a scope that is not there yet or any more."""
-    for change in changes:
-        if change.action in (ADDED, CHANGED):
-            table.put(change.kind, change.record)
-    for change in reversed(changes):
-        if change.action == REMOVED:
-            table.delete(change.kind, change.name)
+    """All changes in one DynamoDB transaction, so a failure leaves the table as it was.
+
+    An apply of more than 100 changes goes in transactions of 100, in this order: scopes,
+    then resources, then clients; removals the other way round — so even between two
+    transactions a client never names a scope that is not there yet or any more."""
+    actions = [("put", c.kind, c.record) for c in changes if c.action in (ADDED, CHANGED)]
+    actions += [("delete", c.kind, c.name) for c in reversed(changes) if c.action == REMOVED]
+    for start in range(0, len(actions), MAX_TRANSACTION):
+        chunk = actions[start:start + MAX_TRANSACTION]
+        table.transact([(kind, x) for op, kind, x in chunk if op == "put"],
+                       [(kind, x) for op, kind, x in chunk if op == "delete"])
 
 
 @click.command("apply", cls=Command)

@@ -84,6 +84,14 @@ class ConfigTable:
     def put(self, kind: str, record) -> None:
         self._ddb.put_item(TableName=self.name, Item=serialize(RECORD_TO_ITEM[kind](record)))
 
+    def transact(self, puts: list[tuple[str, object]], deletes: list[tuple[str, str]]) -> None:
+        """Puts and deletes in one DynamoDB transaction: all of them happen, or none."""
+        items = [{"Put": {"TableName": self.name, "Item": serialize(RECORD_TO_ITEM[kind](record))}}
+                 for kind, record in puts]
+        items += [{"Delete": {"TableName": self.name, "Key": self._key(kind, name)}} for kind, name in deletes]
+        if items:
+            self._ddb.transact_write_items(TransactItems=items)
+
     def put_new(self, kind: str, record) -> None:
         with _condition(f"{LABELS[kind]} {record_name(record)!r} already exists in table {self.name}"):
             self._ddb.put_item(TableName=self.name, Item=serialize(RECORD_TO_ITEM[kind](record)),

@@ -6,6 +6,7 @@ import json
 import textwrap
 
 import pytest
+from botocore.exceptions import ClientError
 
 from tokenvend import client_secrets
 from tokenvend.adapters.dynamodb import DynamoDBStore
@@ -204,3 +205,25 @@ def test_an_unreachable_endpoint_is_exit_2_without_a_traceback(aws_credentials, 
 
     assert result.exit_code == 2
     assert result.stderr == 'Error: AWS: Could not connect to the endpoint URL: "http://127.0.0.1:9/"\n'
+
+
+def test_an_apply_is_all_or_nothing(stack):
+    # GIVEN a diff whose last action DynamoDB refuses (two operations on one item in a
+    # transaction), standing for any failure part-way through an apply
+    from tokenvend.model import ApiScope
+    from tokenvend_cli.ops_apply import write
+    from tokenvend_cli.ops_plan import ADDED, REMOVED, Change
+    from tokenvend_cli.ops_table import ConfigTable
+    from tokenvend_cli.ops_target import Target
+
+    table = ConfigTable(Target(stack.table))
+    changes = [Change(ADDED, "api_scope", "orders.read", record=ApiScope("orders.read")),
+               Change(ADDED, "api_scope", "orders.write", record=ApiScope("orders.write")),
+               Change(REMOVED, "api_scope", "orders.write")]
+    # WHEN it is written
+    with pytest.raises(ClientError) as caught:
+        write(table, changes)
+    # THEN the whole transaction was refused and nothing reached the table
+    assert caught.value.response["Error"]["Code"] == "ValidationException"
+    assert caught.value.operation_name == "TransactWriteItems"
+    assert stack.dynamodb.scan(TableName=stack.table)["Items"] == []
