@@ -25,8 +25,8 @@ AWKWARD_SECRET = "p@ss:w+rd %41 ünïcode/and-long-enough-for-prod"
 
 
 @pytest.fixture
-def issuer(quickstart_applied, stack, monkeypatch):
-    with serve_functions(monkeypatch, stack.environment) as url:
+def issuer(quickstart_applied, stack):
+    with serve_functions(stack) as url:
         yield url
 
 
