@@ -107,19 +107,25 @@ class FunctionContainers:
 
     def invoke(self, event: dict, context: LambdaContext):
         container = self._idle.get()
-        container.conn.send((event, context.aws_request_id))
-        if not container.conn.poll(self.spec.timeout):
-            # Lambda stops an invocation at its Timeout and starts the next in a new container.
-            self._retire(container)
-            self._idle.put(self._ready(self._start()))
-            raise InvocationError(f"{self.name} timed out after {self.spec.timeout} s")
         try:
+            container.conn.send((event, context.aws_request_id))
+            if not container.conn.poll(self.spec.timeout):
+                # Lambda stops an invocation at its Timeout and runs the next in a new container.
+                self._replace(container)
+                raise InvocationError(f"{self.name} timed out after {self.spec.timeout} s")
             status, payload = container.conn.recv()
-        finally:
-            self._idle.put(container)
+        except (EOFError, OSError):
+            # the container died mid-invocation (os._exit, a crash): a new one takes its place
+            self._replace(container)
+            raise InvocationError(f"{self.name}'s container exited during the invocation") from None
+        self._idle.put(container)
         if status != "ok":
             raise InvocationError(payload)
         return payload
+
+    def _replace(self, container: _Container) -> None:
+        self._retire(container)
+        self._idle.put(self._ready(self._start()))
 
     def _retire(self, container: _Container) -> None:
         container.process.kill()

@@ -114,3 +114,27 @@ def test_an_invocation_past_the_timeout_fails_and_its_container_is_replaced(tmp_
         assert len(pool._containers) == 1 and pool._containers[0].process is not stuck
     finally:
         pool.close()
+
+
+DIES = '''
+import os
+
+
+def lambda_handler(event, context):
+    if event.get("die"):
+        os._exit(1)
+    return {"statusCode": 200, "pid": os.getpid()}
+'''
+
+
+def test_a_container_that_dies_mid_invocation_is_replaced(tmp_path):
+    pool = FunctionContainers(rendezvous_function(tmp_path, DIES), {}, size=1).load()
+    try:
+        dead = pool._containers[0].process
+        with pytest.raises(InvocationError, match="Meet's container exited during the invocation"):
+            pool.invoke({"die": True}, pool.context())
+        answer = pool.invoke({}, pool.context())
+        assert answer["statusCode"] == 200 and answer["pid"] != dead.pid
+        assert not dead.is_alive() and len(pool._containers) == 1
+    finally:
+        pool.close()
