@@ -38,11 +38,12 @@ MAX_TRANSACTION = 100  # DynamoDB's limit of actions in one TransactWriteItems
 
 
 def write(table: ConfigTable, changes: list[Change]) -> None:
-    """All changes in one DynamoDB transaction, so a failure leaves the table as it was.
+    """Up to 100 changes in one DynamoDB transaction: a failure leaves the table as it was.
 
-    An apply of more than 100 changes goes in transactions of 100, in this order: scopes,
-    then resources, then clients; removals the other way round — so even between two
-    transactions a client never names a scope that is not there yet or any more."""
+    More go in transactions of 100 — a failure then leaves the earlier ones applied (the
+    next apply completes them) — in this order: scopes, then resources, then clients;
+    removals the other way round, so even between two transactions a client never names a
+    scope that is not there yet or any more."""
     actions = [("put", c.kind, c.record) for c in changes if c.action in (ADDED, CHANGED)]
     actions += [("delete", c.kind, c.name) for c in reversed(changes) if c.action == REMOVED]
     for start in range(0, len(actions), MAX_TRANSACTION):

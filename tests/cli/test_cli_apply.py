@@ -227,3 +227,24 @@ def test_an_apply_is_all_or_nothing(stack):
     assert caught.value.response["Error"]["Code"] == "ValidationException"
     assert caught.value.operation_name == "TransactWriteItems"
     assert stack.dynamodb.scan(TableName=stack.table)["Items"] == []
+
+
+def test_more_than_100_changes_go_in_transactions_of_100_in_order(stack):
+    from tokenvend.model import ApiResource, ApiScope
+    from tokenvend_cli.ops_apply import write
+    from tokenvend_cli.ops_plan import ADDED, Change
+    from tokenvend_cli.ops_table import ConfigTable
+    from tokenvend_cli.ops_target import Target
+
+    calls = []
+    table = ConfigTable(Target(stack.table))
+    real = table._ddb.transact_write_items
+    table._ddb.transact_write_items = lambda **kw: (calls.append(kw["TransactItems"]), real(**kw))[1]
+    changes = [Change(ADDED, "api_scope", f"s{i:03}", record=ApiScope(f"s{i:03}")) for i in range(120)]
+    changes.append(Change(ADDED, "api_resource", "r", record=ApiResource("r", scopes=("s000",))))
+
+    write(table, changes)
+
+    assert [len(c) for c in calls] == [100, 21]
+    assert calls[1][-1]["Put"]["Item"]["sk"] == {"S": "RESOURCE#r"}  # the resource after its scopes
+    assert stack.dynamodb.scan(TableName=stack.table, Select="COUNT")["Count"] == 121

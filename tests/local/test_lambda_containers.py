@@ -138,3 +138,89 @@ def test_a_container_that_dies_mid_invocation_is_replaced(tmp_path):
         assert not dead.is_alive() and len(pool._containers) == 1
     finally:
         pool.close()
+
+
+FLAKY_INIT = '''
+import os
+from pathlib import Path
+
+if Path(os.environ["BROKEN_FLAG"]).exists():
+    raise ImportError("app.py was edited into something that does not import")
+
+
+def lambda_handler(event, context):
+    if event.get("die"):
+        os._exit(1)
+    return {"statusCode": 200}
+'''
+
+
+def test_a_container_that_cannot_be_replaced_fails_requests_without_blocking_or_wrecking_the_rest(tmp_path):
+    # GIVEN two healthy containers, then app.py broken on disk
+    flag = tmp_path / "broken"
+    pool = FunctionContainers(rendezvous_function(tmp_path, FLAKY_INIT), {"BROKEN_FLAG": str(flag)}, size=2).load()
+    try:
+        flag.touch()
+        # WHEN one container dies: its slot cannot be refilled while app.py is broken
+        with pytest.raises(InvocationError, match="container exited during the invocation"):
+            pool.invoke({"die": True}, pool.context())
+        outcomes = []
+        for _ in range(4):
+            try:
+                outcomes.append(pool.invoke({}, pool.context())["statusCode"])
+            except InvocationError as exc:
+                outcomes.append(str(exc))
+        # THEN the healthy container keeps serving, the empty slot fails fast with the reason
+        assert outcomes.count(200) == 2
+        assert [o for o in outcomes if o != 200] == [
+            "Meet failed to initialize: ImportError: app.py was edited into something that does not import"] * 2
+        # and once app.py is fixed, the slot fills again
+        flag.unlink()
+        assert [pool.invoke({}, pool.context())["statusCode"] for _ in range(4)] == [200] * 4
+        assert len(pool._containers) == 2
+    finally:
+        pool.close()
+
+
+def test_a_container_that_exits_while_initializing_says_so(tmp_path):
+    pool = FunctionContainers(rendezvous_function(tmp_path, "import os\nos._exit(3)\n"), {}, size=1)
+    with pytest.raises(FunctionInitError, match=r"Meet's container exited while initializing \(exit code 3\)"):
+        pool.load()
+    assert pool._containers == []
+
+
+def test_closing_with_a_request_in_flight_starts_no_new_container(tmp_path):
+    pool = FunctionContainers(rendezvous_function(tmp_path, SLOW), {}, size=1).load()
+    worker = pool._containers[0].process
+    outcome = []
+
+    def call():
+        try:
+            outcome.append(pool.invoke({"sleep": 2}, pool.context()))
+        except InvocationError as exc:
+            outcome.append(str(exc))
+
+    thread = threading.Thread(target=call)
+    thread.start()
+    while not outcome and pool._idle.qsize():  # wait until the request holds the container
+        pass
+    pool.close()
+    thread.join(15)
+    assert outcome == ["Meet's container exited during the invocation"]
+    assert pool._containers == [] and not worker.is_alive()
+    with pytest.raises(InvocationError, match="Meet: the local stack is stopping"):
+        pool.invoke({}, pool.context())
+
+
+def test_a_result_that_cannot_be_returned_fails_that_invocation_only(tmp_path):
+    source = "import threading\n\ndef lambda_handler(event, context):\n    return {'lock': threading.Lock()}\n"
+    pool = FunctionContainers(rendezvous_function(tmp_path, source), {}, size=1).load()
+    try:
+        with pytest.raises(InvocationError, match="the handler's result cannot be serialized: TypeError"):
+            pool.invoke({}, pool.context())
+        process = pool._containers[0].process
+        with pytest.raises(InvocationError, match="cannot be serialized"):
+            pool.invoke({}, pool.context())
+        assert pool._containers[0].process is process  # the same container served both
+    finally:
+        pool.close()
