@@ -37,10 +37,15 @@ def _serve(spec: FunctionSpec, env: dict, account_id: str, conn) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         function = LocalFunction(spec, env, account_id=account_id).load()
+        status = ("ready", None)
     except FunctionInitError as exc:
-        conn.send(("init-error", str(exc)))
+        function, status = None, ("init-error", str(exc))
+    try:
+        conn.send(status)
+    except OSError:  # the stack stopped while this container started
         return
-    conn.send(("ready", None))
+    if function is None:
+        return
     while True:
         try:
             message = conn.recv()
