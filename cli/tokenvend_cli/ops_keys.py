@@ -19,10 +19,11 @@ import time
 import click
 
 from tokenvend.adapters.dynamodb_items import (
-    SIGNING_KEYS_PK, deserialize, item_to_signing_key, serialize, signing_key_key, signing_key_to_item,
+    SIGNING_KEYS_PK, item_to_signing_key, serialize, signing_key_key, signing_key_to_item,
 )
 from tokenvend.adapters.envelope import new_envelope_key
-from tokenvend.adapters.kms import KMS_ALGORITHMS, KmsSigner
+from tokenvend.adapters.dynamodb import query_partition
+from tokenvend.adapters.kms import KEY_SPECS, KMS_ALGORITHMS, KmsSigner
 from tokenvend.key_lifecycle import (
     PUBLISH_DELAY, KeyLifecycleError, activate, check_removable, is_published, retired_until,
 )
@@ -31,7 +32,6 @@ from tokenvend.model import ACTIVE, PENDING, SigningKeyRecord
 from .ops_cli import Command, Group, OpsError, columns, emit_json
 from .ops_target import Target, stack_outputs, target_options
 
-KEY_SPECS = {"RS256": "RSA_2048", "ES256": "ECC_NIST_P256", "ES384": "ECC_NIST_P384", "ES512": "ECC_NIST_P521"}
 STACK_TAG = "tokenvend:stack"
 
 
@@ -40,9 +40,7 @@ class KeyTable:
         self.target, self.ddb, self.kms = target, target.client("dynamodb"), target.client("kms")
 
     def records(self) -> list[SigningKeyRecord]:
-        page = self.ddb.query(TableName=self.target.table, KeyConditionExpression="pk = :pk",
-                              ExpressionAttributeValues={":pk": {"S": SIGNING_KEYS_PK}})
-        return sorted((item_to_signing_key(deserialize(i)) for i in page.get("Items", [])),
+        return sorted((item_to_signing_key(i) for i in query_partition(self.ddb, self.target.table, SIGNING_KEYS_PK)),
                       key=lambda r: (r.created_at, r.kid))
 
     def put(self, record: SigningKeyRecord) -> None:

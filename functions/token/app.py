@@ -26,9 +26,8 @@ container = bootstrap.build()
 def token():
     audit = TokenAudit()
     try:
-        event = app.current_event.raw_event
-        issuer = container.settings.issuer_for(event["requestContext"]["domainName"])
-        body = container.token_endpoint.handle(http_request(event), issuer, audit)
+        request = http_request(app.current_event.raw_event)
+        body = container.token_endpoint.handle(request, container.settings.issuer_for(request.domain_name), audit)
     except OAuthError as err:
         audit.failed(err)
         raise

@@ -11,11 +11,10 @@ from botocore.stub import ANY, Stubber
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from tokenvend.adapters.kms import KmsSigner
+from tokenvend.adapters.kms import KEY_SPECS, KmsSigner
 from tokenvend.jwk import thumbprint
 from tokenvend.jws import encode
 
-KEY_SPECS = {"RS256": "RSA_2048", "ES256": "ECC_NIST_P256", "ES384": "ECC_NIST_P384", "ES512": "ECC_NIST_P521"}
 
 
 @pytest.mark.parametrize("alg", sorted(KEY_SPECS))

@@ -54,7 +54,7 @@ class DynamoDBStore:
         if self._catalog and self._catalog[0] > now:
             return self._catalog[1]
         scopes, resources = [], []
-        for item in self._query_catalog():
+        for item in query_partition(self._ddb, self.table_name, CATALOG_PK):
             if item["sk"].startswith("SCOPE#"):
                 scopes.append(item_to_scope(item))
             elif item["sk"].startswith("RESOURCE#"):
@@ -63,16 +63,19 @@ class DynamoDBStore:
         self._catalog = (now + self.ttl, catalog)
         return catalog
 
-    def _query_catalog(self):
-        kwargs = {"TableName": self.table_name, "KeyConditionExpression": "pk = :pk",
-                  "ExpressionAttributeValues": {":pk": {"S": CATALOG_PK}}}
-        while True:
-            with aws_errors("dynamodb:Query"):
-                page = self._ddb.query(**kwargs)
-            yield from (deserialize(i) for i in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+def query_partition(dynamodb, table_name: str, pk: str):
+    """Every item of one partition (the catalog, the signing keys), as plain values,
+    following DynamoDB's pagination."""
+    kwargs = {"TableName": table_name, "KeyConditionExpression": "pk = :pk",
+              "ExpressionAttributeValues": {":pk": {"S": pk}}}
+    while True:
+        with aws_errors("dynamodb:Query"):
+            page = dynamodb.query(**kwargs)
+        yield from (deserialize(i) for i in page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            return
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 class DynamoDBReplayCache:
@@ -83,13 +86,12 @@ class DynamoDBReplayCache:
 
     def add_once(self, key: str, expires_at: int) -> bool:
         item = {"pk": f"JTI#{key}", "sk": "JTI", "expires_at": expires_at}
-        try:
-            with aws_errors("dynamodb:PutItem"):
+        with aws_errors("dynamodb:PutItem"):
+            try:
                 self._ddb.put_item(TableName=self.table_name, Item=serialize(item),
                                    ConditionExpression="attribute_not_exists(pk)")
-        except Exception as exc:
-            if isinstance(exc.__cause__, ClientError) and \
-                    exc.__cause__.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                    return False
+                raise
         return True

@@ -21,9 +21,9 @@ from jwt.utils import der_to_raw_signature
 from ..jwk import signing_jwk
 from ..model import SigningKeyRecord
 from .aws import aws_errors
+from .kms import KMS_ALGORITHMS
 
 HASHES = {"RS256": hashes.SHA256, "ES256": hashes.SHA256, "ES384": hashes.SHA384, "ES512": hashes.SHA512}
-CURVES = {"ES256": ec.SECP256R1, "ES384": ec.SECP384R1, "ES512": ec.SECP521R1}
 
 
 def encryption_context(kid: str) -> dict:
@@ -33,7 +33,7 @@ def encryption_context(kid: str) -> dict:
 def generate_private_key(alg: str):
     if alg == "RS256":
         return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return ec.generate_private_key(CURVES[alg]())
+    return ec.generate_private_key(KMS_ALGORITHMS[alg][1])
 
 
 def new_envelope_key(kms, wrapping_key_id: str, alg: str, status: str, now: int) -> SigningKeyRecord:

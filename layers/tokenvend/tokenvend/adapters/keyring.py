@@ -12,9 +12,8 @@ import time
 from ..errors import ServerError
 from ..key_lifecycle import active_key, published
 from ..model import SigningKeyRecord
-from .aws import aws_errors
-from .dynamodb import DEFAULT_TTL
-from .dynamodb_items import SIGNING_KEYS_PK, deserialize, item_to_signing_key
+from .dynamodb import DEFAULT_TTL, query_partition
+from .dynamodb_items import SIGNING_KEYS_PK, item_to_signing_key
 from .envelope import EnvelopeSigner
 from .kms import KmsSigner
 
@@ -31,10 +30,7 @@ class KeyRing:
         now = self._clock()
         if self._records and self._records[0] > now:
             return self._records[1]
-        with aws_errors("dynamodb:Query"):
-            page = self._ddb.query(TableName=self.table_name, KeyConditionExpression="pk = :pk",
-                                   ExpressionAttributeValues={":pk": {"S": SIGNING_KEYS_PK}})
-        records = [item_to_signing_key(deserialize(i)) for i in page.get("Items", [])]
+        records = [item_to_signing_key(i) for i in query_partition(self._ddb, self.table_name, SIGNING_KEYS_PK)]
         self._records = (now + self.ttl, records)
         return records
 

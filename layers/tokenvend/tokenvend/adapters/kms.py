@@ -16,6 +16,8 @@ from jwt.utils import der_to_raw_signature
 from ..jwk import signing_jwk
 from .aws import aws_errors
 
+# The KMS key spec that signs each JWS algorithm (template.yaml's SigningKeySpec mapping).
+KEY_SPECS = {"RS256": "RSA_2048", "ES256": "ECC_NIST_P256", "ES384": "ECC_NIST_P384", "ES512": "ECC_NIST_P521"}
 KMS_ALGORITHMS = {
     "RS256": ("RSASSA_PKCS1_V1_5_SHA_256", None),
     "ES256": ("ECDSA_SHA_256", ec.SECP256R1()),
