@@ -9,7 +9,7 @@ import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 import boto3
 
@@ -86,7 +86,9 @@ def form_event(params, *, authorization: str | None = None, base="token-client-s
 
 
 def basic(client_id: str, secret: str) -> str:
-    return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    """RFC 6749 §2.3.1: each part form-urlencoded, then joined with ':' and base64'd."""
+    credentials = f"{quote_plus(client_id)}:{quote_plus(secret)}".encode("utf-8")
+    return "Basic " + base64.b64encode(credentials).decode("ascii")
 
 
 def body(response) -> dict:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import functools
 import time
-from urllib.parse import quote_plus, urlencode
+from urllib.parse import urlencode
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
@@ -19,6 +19,8 @@ from tokenvend.config import Config
 from tokenvend.jwk import signing_jwk
 from tokenvend.model import Catalog, Client
 from tokenvend.token_request import FORM_CONTENT_TYPE, HttpRequest
+
+from support import basic  # noqa: F401  (re-exported: the unit tests' Basic header)
 
 # A frozen second of wall-clock time: PyJWT checks `exp` against the wall clock, both in
 # the tests' verification and in the core's client-assertion check.
@@ -110,12 +112,6 @@ class LocalSigner:
 def form(*pairs: tuple[str, str], **params: str) -> bytes:
     """A form body; ``pairs`` keep order and may repeat a name."""
     return urlencode([*pairs, *params.items()]).encode("ascii")
-
-
-def basic(client_id: str, secret: str) -> str:
-    """RFC 6749 §2.3.1: each part form-urlencoded, then joined with ':' and base64'd."""
-    credentials = f"{quote_plus(client_id)}:{quote_plus(secret)}".encode("utf-8")
-    return "Basic " + base64.b64encode(credentials).decode("ascii")
 
 
 def http(body: bytes = b"", *, method: str = "POST", content_type: str | None = FORM_CONTENT_TYPE,
