@@ -6,7 +6,6 @@ Nothing here touches AWS: the stores are dicts, the signer holds a local key fro
 
 from __future__ import annotations
 
-import base64
 import functools
 import time
 from urllib.parse import urlencode
