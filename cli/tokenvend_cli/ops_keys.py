@@ -2,37 +2,76 @@
 token (see ``tokenvend.key_lifecycle``).
 
 A rotation: ``key add`` creates a KMS key (tagged ``tokenvend:stack`` so the functions'
-tag-scoped policy lets them sign with it) and records it *pending* — published in the
-JWKS, not signing. ``key activate KID`` makes it sign once every function and resource
-server has it (``PUBLISH_DELAY``, about 75 minutes: the longest function cache, the JWKS
-max-age, IAM tag propagation, clock skew), and retires the previous key, which stays
-published for ``RETIREMENT_WINDOW`` (a day and an hour and more). ``key remove KID``
-deletes a record once that has passed. The first ``key add`` also records the stack's own
-key as the active one, so nothing changes until activation. A kid may begin with ``-``:
-give it after ``--``.
+tag-scoped policy lets them sign with it) and records it *pending* — in the JWKS of every
+warm function within its cache TTL, not signing. ``key activate KID`` makes it sign once
+every function and verifier has it (``PUBLISH_DELAY``, 3 h 20 min: the longest function
+cache, API Gateway's 2-hour JWKS cache, IAM tag propagation, clock skew and a margin), and
+retires the previous key, which stays published for ``RETIREMENT_WINDOW`` (28 h 25 min).
+``key remove KID`` deletes a record once that has passed. The first ``key add`` also
+records the stack's own key as the active one, so nothing changes until activation. A kid
+may begin with ``-``: give it after ``--``.
+
+Both ``add`` and ``activate`` prove the key as the functions will (KMS ``GetPublicKey``, or
+unwrapping an envelope key), so a key the functions would refuse is never recorded or
+activated; every write is conditional on the state it checked, so two operators at once
+cannot lose a key. Times are ISO 8601 UTC.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 import click
+from botocore.exceptions import ClientError
 
 from tokenvend.adapters.dynamodb_items import (
     SIGNING_KEYS_PK, item_to_signing_key, serialize, signing_key_key, signing_key_to_item,
 )
 from tokenvend.adapters.envelope import new_envelope_key
 from tokenvend.adapters.dynamodb import query_partition
+from tokenvend.adapters.key_proof import KeyRefused, prove
 from tokenvend.adapters.kms import KEY_SPECS, KMS_ALGORITHMS, KmsSigner
+from tokenvend.errors import OAuthError
 from tokenvend.key_lifecycle import (
-    PUBLISH_DELAY, KeyLifecycleError, activate, check_removable, is_published, retired_until,
+    APIGW_JWKS_CACHE, MAX_CACHE_TTL, PUBLISH_DELAY, KeyLifecycleError, activate, check_removable, duration,
+    is_published, iso, retired_until,
 )
 from tokenvend.model import ACTIVE, PENDING, SigningKeyRecord
 
-from .ops_cli import Command, Group, OpsError, columns, emit_json
+from .ops_cli import Command, Group, OpsError, columns, emit_json, warn
 from .ops_target import Target, stack_outputs, target_options
 
 STACK_TAG = "tokenvend:stack"
+clock = time.time  # the wall clock of every key command (a test's clock, in the rotation tests)
+WHEN_PUBLISHED = (f"on every warm function within its cache TTL (CacheTtlSeconds, at most "
+                  f"{duration(MAX_CACHE_TTL)})")
+WHY_THE_DELAY = (f"the delay covers the functions' key cache (at most {duration(MAX_CACHE_TTL)}) and "
+                 f"verifiers that keep a JWKS up to {duration(APIGW_JWKS_CACHE)}, as API Gateway's "
+                 "HTTP API JWT authorizer may")
+
+
+def _unchanged(record: SigningKeyRecord) -> dict:
+    """A write condition: the record is still in the state it was checked in."""
+    names, values, terms = {"#status": "status"}, {":status": {"S": record.status}}, ["#status = :status"]
+    for name in ("activated_at", "retired_at"):
+        if getattr(record, name) is not None:
+            names[f"#{name}"], values[f":{name}"] = name, {"N": str(getattr(record, name))}
+            terms.append(f"#{name} = :{name}")
+    return {"ConditionExpression": " AND ".join(terms), "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values}
+
+
+@contextlib.contextmanager
+def _checked_state(kid: str):
+    try:
+        yield
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("ConditionalCheckFailedException",
+                                                          "TransactionCanceledException"):
+            raise OpsError(f"signing key {kid} changed meanwhile (another key command?); nothing was "
+                           "written: look again with `tokenvend key list`") from None
+        raise
 
 
 class KeyTable:
@@ -40,14 +79,39 @@ class KeyTable:
         self.target, self.ddb, self.kms = target, target.client("dynamodb"), target.client("kms")
 
     def records(self) -> list[SigningKeyRecord]:
-        return sorted((item_to_signing_key(i) for i in query_partition(self.ddb, self.target.table, SIGNING_KEYS_PK)),
-                      key=lambda r: (r.created_at, r.kid))
+        """The well-formed records; a malformed one is named on stderr (the functions skip it)."""
+        records = []
+        for item in query_partition(self.ddb, self.target.table, SIGNING_KEYS_PK):
+            try:
+                records.append(item_to_signing_key(item))
+            except ValueError as exc:
+                warn(f"key record {item.get('sk')!r} is malformed ({exc}); the functions skip it")
+        return sorted(records, key=lambda r: (r.created_at, r.kid))
 
-    def put(self, record: SigningKeyRecord) -> None:
-        self.ddb.put_item(TableName=self.target.table, Item=serialize(signing_key_to_item(record)))
+    def put_new(self, record: SigningKeyRecord) -> None:
+        with _checked_state(record.kid):
+            self.ddb.put_item(TableName=self.target.table, Item=serialize(signing_key_to_item(record)),
+                              ConditionExpression="attribute_not_exists(pk)")
 
-    def delete(self, kid: str) -> None:
-        self.ddb.delete_item(TableName=self.target.table, Key=serialize(signing_key_key(kid)))
+    def replace(self, changes: list[tuple[SigningKeyRecord, SigningKeyRecord]]) -> None:
+        """Write each (checked, new) pair in one transaction, each only if still as checked."""
+        items = [{"Put": {"TableName": self.target.table, "Item": serialize(signing_key_to_item(new)),
+                          **_unchanged(checked)}} for checked, new in changes]
+        with _checked_state(", ".join(new.kid for _, new in changes)):
+            self.ddb.transact_write_items(TransactItems=items)
+
+    def delete(self, checked: SigningKeyRecord) -> None:
+        with _checked_state(checked.kid):
+            self.ddb.delete_item(TableName=self.target.table, Key=serialize(signing_key_key(checked.kid)),
+                                 **_unchanged(checked))
+
+    def prove(self, record: SigningKeyRecord) -> None:
+        """Refuse a record the functions would refuse: its public half must be proven."""
+        try:
+            prove(record, self.kms)
+        except (KeyRefused, OAuthError) as exc:
+            reasons = getattr(exc, "reasons", None) or [str(exc)]
+            raise OpsError(f"signing key {record.kid} cannot be used: {'; '.join(reasons)}") from None
 
     def record_for(self, key_id: str, alg: str, status: str, now: int) -> SigningKeyRecord:
         jwk = KmsSigner(key_id, alg, self.kms).public_jwk()
@@ -57,8 +121,9 @@ class KeyTable:
 
 
 def _row(record: SigningKeyRecord, now: float) -> dict:
+    until = retired_until(record)
     return {"kid": record.kid, "alg": record.alg, "status": record.status, "key_id": record.key_id,
-            "published": is_published(record, now), "retired_until": retired_until(record)}
+            "published": is_published(record, now), "retired_until": iso(until) if until else None}
 
 
 @click.command("list", cls=Command)
@@ -71,7 +136,7 @@ def key_list(target: Target, as_json):
     Example:
       tokenvend key list --stack tokenvend
     """
-    now = time.time()
+    now = clock()
     rows = [_row(r, now) for r in KeyTable(target).records()]
     if as_json:
         emit_json(rows)
@@ -109,16 +174,17 @@ def key_add(target: Target, alg, kms_key_id, stack_name, envelope, wrapping_key_
     """
     if envelope and (kms_key_id or not wrapping_key_id):
         raise OpsError("--envelope needs --wrapping-key-id (the stack's WrappingKeyArn output) and no --kms-key-id")
-    keys, now = KeyTable(target), int(time.time())
+    keys, now = KeyTable(target), int(clock())
     if envelope:  # before anything is written
         _check_wrapping_key(keys, target, wrapping_key_id)
     records = keys.records()
     if not records:
-        keys.put(_stack_key_record(keys, target, signing_key_id, now - 1))
+        keys.put_new(_stack_key_record(keys, target, signing_key_id, now - 1))
         records = keys.records()
     tag = _stack_tag(target, stack_name)
     if envelope:
         record = new_envelope_key(keys.kms, wrapping_key_id, alg, PENDING, now)
+        keys.prove(record)  # it unwraps, under the context the functions use
     elif kms_key_id:
         _check_tag(keys, kms_key_id, tag)
         record = _record(keys, kms_key_id, alg, PENDING, now)
@@ -126,12 +192,15 @@ def key_add(target: Target, alg, kms_key_id, stack_name, envelope, wrapping_key_
         record = _record(keys, _create_kms_key(keys, alg, tag), alg, PENDING, now)
     if record.kid in {r.kid for r in records}:
         raise OpsError(f"signing key {record.kid} is already recorded")
-    keys.put(record)
+    keys.put_new(record)
     mode = "envelope, wrapped by " if envelope else ""
     click.echo(f"added pending signing key {record.kid} ({alg}, {mode}{record.key_id})")
-    click.echo(f"It is published now; activate it after {record.created_at + PUBLISH_DELAY} (epoch seconds), "
-               "once every function and resource server has it:")
+    click.echo(f"It is in the JWKS {WHEN_PUBLISHED}. Activate it after "
+               f"{iso(record.created_at + PUBLISH_DELAY)} ({duration(PUBLISH_DELAY)} from now: {WHY_THE_DELAY}):")
     click.echo(f"  tokenvend key activate -- {record.kid}")
+    if not alg.startswith("RS"):
+        warn(f"API Gateway HTTP API JWT authorizers accept only RSA signatures: an API behind one will "
+             f"refuse every {alg} token this key signs. Use --alg RS256 for such APIs.")
 
 
 def _record(keys: KeyTable, key_id: str, alg: str, status: str, now: int) -> SigningKeyRecord:
@@ -201,29 +270,38 @@ def _create_kms_key(keys: KeyTable, alg: str, tag: str | None) -> str:
 
 @click.command("activate", cls=Command)
 @click.argument("kid")
-@click.option("--force", is_flag=True, help="Activate before PUBLISH_DELAY has passed (functions and resource "
-              "servers known to cache for less).")
+@click.option("--force", is_flag=True, help="Activate before PUBLISH_DELAY has passed, or roll back to a key "
+              "published for less than that more: only for functions and verifiers known to cache for less "
+              "(the README says what it costs).")
 @target_options
 def key_activate(target: Target, kid, force):
-    """Make a pending key sign; the active key is retired (still published for a day and
-    more). A retired key still published may be activated again, to roll back.
+    """Make a pending key sign; the active key is retired (still published for 28 h 25 min).
+    A retired key published for 3 h 20 min more may be activated again, to roll back.
 
     \b
     Example (a kid may start with '-', hence the '--'):
       tokenvend key activate --stack tokenvend -- 3kX9dQ...
     """
-    keys = KeyTable(target)
+    keys, now = KeyTable(target), int(clock())
+    records = keys.records()
     try:
-        changed = activate(keys.records(), kid, int(time.time()), force=force)
+        changed = activate(records, kid, now, force=force)
     except KeyLifecycleError as exc:
         raise OpsError(str(exc)) from None
     if not changed:
         click.echo(f"signing key {kid} is already active")
         return
-    for record in changed:  # the new active key first: never a moment with none
-        keys.put(record)
-        click.echo(f"{record.status:8} {record.kid}")
-    click.echo("Functions pick the change up within their cache TTL.")
+    keys.prove(changed[0])  # the functions would refuse it: nothing is written
+    checked = {r.kid: r for r in records}
+    keys.replace([(checked[r.kid], r) for r in changed])  # one transaction: never a moment with none
+    for record in changed:
+        until = f" (published until {iso(retired_until(record))})" if record.status != ACTIVE else ""
+        click.echo(f"{record.status:8} {record.kid}{until}")
+    click.echo(f"Every warm function signs with {kid} within its cache TTL (at most {duration(MAX_CACHE_TTL)}).")
+    if force:
+        warn("--force: verifiers that have not fetched the JWKS since this key was added reject its tokens "
+             "until they do (API Gateway's JWT authorizer may keep a JWKS for "
+             f"{duration(APIGW_JWKS_CACHE)}); see the README's \"Rotating the signing key\"")
 
 
 @click.command("remove", cls=Command)
@@ -242,11 +320,11 @@ def key_remove(target: Target, kid, force):
     if record is None:
         raise OpsError(f"no signing key {kid!r}")
     try:
-        check_removable(record, time.time())
+        check_removable(record, clock())
     except KeyLifecycleError as exc:
         if not force or record.status == ACTIVE:
             raise OpsError(str(exc)) from None
-    keys.delete(kid)
+    keys.delete(record)  # only if it is still as checked: a concurrent activate wins
     if record.wrapped_key:
         click.echo(f"removed signing key {kid} (its wrapped private key is gone; keep the wrapping key "
                    f"{record.key_id}: it wraps the other envelope keys)")

@@ -24,7 +24,7 @@ def _cacheable(document: dict):
 
 def _discovery():
     issuer = container.settings.issuer_for(domain_name(app.current_event.raw_event))
-    return _cacheable(discovery_document(issuer, container.store.get_catalog(), container.keys.signing_key().alg))
+    return _cacheable(discovery_document(issuer, container.store.get_catalog(), container.keys.signing_algorithms()))
 
 
 for path in DISCOVERY_PATHS:

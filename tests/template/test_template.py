@@ -163,6 +163,23 @@ READ_CATALOG_AND_SIGNING_KEYS = {
 }
 
 
+ANY_KEY = {"Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*"}
+# GetPublicKey proves a key record (its kid is the thumbprint of what KMS answers).
+READ_PUBLIC_KEYS = [
+    {"Sid": "ReadThePublicKey", "Effect": "Allow", "Action": "kms:GetPublicKey", "Resource": KEY_ARN},
+    {"Sid": "ReadThisStacksRotatedPublicKeys", "Effect": "Allow", "Action": "kms:GetPublicKey",
+     "Resource": ANY_KEY,
+     "Condition": {"StringEquals": {"aws:ResourceTag/tokenvend:stack": {"Ref": "AWS::StackName"}}}},
+]
+UNWRAP_ENVELOPE_KEYS = {"Fn::If": ["UseEnvelope", {
+    "Sid": "UnwrapEnvelopeSigningKeys",
+    "Effect": "Allow",
+    "Action": "kms:Decrypt",
+    "Resource": {"Fn::GetAtt": ["EnvelopeWrappingKey", "Arn"]},
+    "Condition": {"StringEquals": {"kms:EncryptionContext:tokenvend:purpose": "access-token-signing-key"}},
+}, {"Ref": "AWS::NoValue"}]}
+
+
 def test_token_function_may_only_sign_read_and_record_assertion_jtis(template):
     # kms:GetPublicKey: the kid is the key's thumbprint. PutItem: the private_key_jwt
     # replay cache (DynamoDBReplayCache), confined to JTI# items holding pk, sk, expires_at.
@@ -186,24 +203,23 @@ def test_token_function_may_only_sign_read_and_record_assertion_jtis(template):
                 {
                     "Sid": "SignWithTheSigningKey",
                     "Effect": "Allow",
-                    "Action": ["kms:Sign", "kms:GetPublicKey"],
+                    "Action": "kms:Sign",
                     "Resource": KEY_ARN,
+                    "Condition": {"StringEquals": {"kms:SigningAlgorithm": {
+                        "Fn::FindInMap": ["SigningKeySpec", {"Ref": "SigningAlgorithm"}, "KmsAlgorithm"]}}},
                 },
                 {
                     "Sid": "SignWithThisStacksRotatedKeys",
                     "Effect": "Allow",
                     "Action": "kms:Sign",
-                    "Resource": {"Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*"},
-                    "Condition": {"StringEquals": {"aws:ResourceTag/tokenvend:stack": {"Ref": "AWS::StackName"}}},
-                },
-                {"Fn::If": ["UseEnvelope", {
-                    "Sid": "UnwrapEnvelopeSigningKeys",
-                    "Effect": "Allow",
-                    "Action": "kms:Decrypt",
-                    "Resource": {"Fn::GetAtt": ["EnvelopeWrappingKey", "Arn"]},
+                    "Resource": ANY_KEY,
                     "Condition": {"StringEquals": {
-                        "kms:EncryptionContext:tokenvend:purpose": "access-token-signing-key"}},
-                }, {"Ref": "AWS::NoValue"}]},
+                        "aws:ResourceTag/tokenvend:stack": {"Ref": "AWS::StackName"},
+                        "kms:SigningAlgorithm": ["RSASSA_PKCS1_V1_5_SHA_256", "ECDSA_SHA_256", "ECDSA_SHA_384",
+                                                 "ECDSA_SHA_512"]}},
+                },
+                *READ_PUBLIC_KEYS,
+                UNWRAP_ENVELOPE_KEYS,
                 {
                     "Sid": "RecordClientAssertionJti",
                     "Effect": "Allow",
@@ -230,17 +246,7 @@ def test_discovery_function_may_only_read_the_public_key_and_the_table(template)
         {"Version": "2012-10-17", "Statement": [
                 READ_CATALOG_AND_SIGNING_KEYS,
         ]},
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "ReadThePublicKey",
-                    "Effect": "Allow",
-                    "Action": "kms:GetPublicKey",
-                    "Resource": KEY_ARN,
-                }
-            ],
-        },
+        {"Version": "2012-10-17", "Statement": [*READ_PUBLIC_KEYS, UNWRAP_ENVELOPE_KEYS]},
     ]
 
 
@@ -298,11 +304,15 @@ def test_signing_key_spec_follows_the_algorithm(template):
     key = template["Resources"]["SigningKey"]
 
     assert template["Mappings"]["SigningKeySpec"] == {
-        "RS256": {"KeySpec": "RSA_2048"},
-        "ES256": {"KeySpec": "ECC_NIST_P256"},
-        "ES384": {"KeySpec": "ECC_NIST_P384"},
-        "ES512": {"KeySpec": "ECC_NIST_P521"},
+        "RS256": {"KeySpec": "RSA_2048", "KmsAlgorithm": "RSASSA_PKCS1_V1_5_SHA_256"},
+        "ES256": {"KeySpec": "ECC_NIST_P256", "KmsAlgorithm": "ECDSA_SHA_256"},
+        "ES384": {"KeySpec": "ECC_NIST_P384", "KmsAlgorithm": "ECDSA_SHA_384"},
+        "ES512": {"KeySpec": "ECC_NIST_P521", "KmsAlgorithm": "ECDSA_SHA_512"},
     }
+    # the IAM condition and the code agree on which KMS algorithm makes each JWS alg
+    from tokenvend.adapters.kms import KMS_ALGORITHMS, KEY_SPECS
+    assert {alg: {"KeySpec": KEY_SPECS[alg], "KmsAlgorithm": KMS_ALGORITHMS[alg][0]} for alg in KEY_SPECS} == \
+        template["Mappings"]["SigningKeySpec"]
     assert template["Parameters"]["SigningAlgorithm"]["AllowedValues"] == [
         "RS256", "ES256", "ES384", "ES512",
     ]
@@ -437,6 +447,9 @@ def _physical(value):
                 .replace("${AWS::AccountId}", "123456789012"))
     if value == {"Ref": "AWS::StackName"}:
         return STACK_NAME
+    if isinstance(value, dict) and "Fn::FindInMap" in value:  # SigningAlgorithm's default, RS256
+        _, _, attribute = value["Fn::FindInMap"]
+        return {"KeySpec": "RSA_2048", "KmsAlgorithm": "RSASSA_PKCS1_V1_5_SHA_256"}[attribute]
     return value
 
 
@@ -452,9 +465,12 @@ def _kms_allows(statement, params, tags) -> bool:
                 actual = tags.get(key, {}).get(name.split("/", 1)[1])
             elif name.startswith("kms:EncryptionContext:"):
                 actual = params.get("EncryptionContext", {}).get(name.split(":", 2)[2])
+            elif name == "kms:SigningAlgorithm":
+                actual = params.get("SigningAlgorithm")
             else:
                 raise AssertionError(f"unknown condition key {name}")
-            if actual != _physical(expected):
+            allowed = expected if isinstance(expected, list) else [_physical(expected)]
+            if actual not in allowed:
                 return False
     return True
 
@@ -653,33 +669,55 @@ def _token_function_calls(record, kms):
     ({ROTATED_KEY: {"tokenvend:stack": "another-stack"}}, False),
     ({}, False),
 ])
-def test_a_rotated_key_signs_only_with_the_stack_tag(template, tags, allowed):
+def test_a_rotated_key_is_proven_and_signs_only_with_the_stack_tag(template, tags, allowed):
+    from tokenvend.jwk import signing_jwk
     from tokenvend.model import ACTIVE, SigningKeyRecord
 
     kms, _ = _aws_fakes()
-    record = SigningKeyRecord("kid", ROTATED_KEY, "RS256", ACTIVE, {"kid": "kid", "kty": "RSA"})
-    (call,) = _token_function_calls(record, kms)
-    assert call[0] == "kms:Sign" and call[1]["KeyId"] == ROTATED_KEY
+    jwk = signing_jwk(kms.responses["get_public_key"]["PublicKey"], "RS256")
+    record = SigningKeyRecord(jwk["kid"], ROTATED_KEY, "RS256", ACTIVE, jwk)
+    proof, sign = _token_function_calls(record, kms)
+    assert (proof[0], proof[1]["KeyId"]) == ("kms:GetPublicKey", ROTATED_KEY)
+    assert (sign[0], sign[1]["KeyId"], sign[1]["SigningAlgorithm"]) == (
+        "kms:Sign", ROTATED_KEY, "RSASSA_PKCS1_V1_5_SHA_256")
+    for function in ("TokenFunction", "DiscoveryFunction"):
+        statements = _statements(template, function)
+        assert any(_allows(s, *proof, tags) for s in statements) is allowed
     statements = _statements(template, "TokenFunction")
-    assert any(_allows(s, *call, tags) for s in statements) is allowed
+    assert any(_allows(s, *sign, tags) for s in statements) is allowed
+    # never with an algorithm tokenvend does not sign with (PSS, or a digest of KMS's choosing)
+    other_algorithm = (sign[0], {**sign[1], "SigningAlgorithm": "RSASSA_PSS_SHA_256"})
+    assert not any(_allows(s, *other_algorithm, tags) for s in statements)
+
+
+def test_the_stacks_key_signs_only_with_its_one_algorithm(template):
+    statements = _statements(template, "TokenFunction")
+    call = ("kms:Sign", {"KeyId": STACK_KEY, "SigningAlgorithm": "RSASSA_PKCS1_V1_5_SHA_256"})
+    assert any(_allows(s, *call) for s in statements)
+    for algorithm in ("ECDSA_SHA_256", "RSASSA_PSS_SHA_256", "RSASSA_PKCS1_V1_5_SHA_512"):
+        other = (call[0], {**call[1], "SigningAlgorithm": algorithm})
+        assert not any(_allows(s, *other) for s in statements), algorithm
 
 
 def test_an_envelope_key_is_unwrapped_only_under_tokenvends_context(template):
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from tokenvend.adapters.envelope import encryption_context
+    from tokenvend.jwk import jwk_for
     from tokenvend.model import ACTIVE, SigningKeyRecord
 
     private = ec.generate_private_key(ec.SECP256R1())
     der = private.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
+    jwk = jwk_for(private.public_key(), "ES256")
     kms = _RecordingClient("kms", {"decrypt": {"Plaintext": der}})
-    record = SigningKeyRecord("kid", WRAPPING_KEY, "ES256", ACTIVE, {"kid": "kid"}, wrapped_key="d3JhcHBlZA==")
+    record = SigningKeyRecord(jwk["kid"], WRAPPING_KEY, "ES256", ACTIVE, jwk, wrapped_key="d3JhcHBlZA==")
     (call,) = _token_function_calls(record, kms)
-    assert call[0] == "kms:Decrypt" and call[1]["EncryptionContext"] == encryption_context("kid")
-    statements = _statements(template, "TokenFunction")
-    assert any(_allows(s, *call) for s in statements)
-    other_context = (call[0], {**call[1], "EncryptionContext": {"tokenvend:purpose": "something-else"}})
-    assert not any(_allows(s, *other_context) for s in statements)
-    other_key = (call[0], {**call[1], "KeyId": ROTATED_KEY})
-    assert not any(_allows(s, *other_key) for s in statements)
+    assert call[0] == "kms:Decrypt" and call[1]["EncryptionContext"] == encryption_context(jwk["kid"])
+    for function in ("TokenFunction", "DiscoveryFunction"):  # discovery derives the public half
+        statements = _statements(template, function)
+        assert any(_allows(s, *call) for s in statements)
+        other_context = (call[0], {**call[1], "EncryptionContext": {"tokenvend:purpose": "something-else"}})
+        assert not any(_allows(s, *other_context) for s in statements)
+        other_key = (call[0], {**call[1], "KeyId": ROTATED_KEY})
+        assert not any(_allows(s, *other_key) for s in statements)

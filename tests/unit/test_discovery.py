@@ -18,7 +18,7 @@ CATALOG = Catalog.of(SCOPES + (ApiScope("internal", show_in_discovery_document=F
 
 @pytest.fixture
 def document() -> dict:
-    return discovery_document(ISSUER, CATALOG, "RS256")
+    return discovery_document(ISSUER, CATALOG, ["RS256"])
 
 
 def test_the_endpoints_are_under_the_issuer(document):

@@ -12,6 +12,7 @@ import hashlib
 import json
 
 from .client_assertion import ASYMMETRIC_ALGORITHMS
+from .jwk import public_only
 from .model import Catalog
 from .token_endpoint import TOKEN_PATH
 
@@ -21,7 +22,9 @@ AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt"]
 MAX_AGE = 300
 
 
-def discovery_document(issuer: str, catalog: Catalog, signing_alg: str) -> dict:
+def discovery_document(issuer: str, catalog: Catalog, signing_algs: list[str]) -> dict:
+    """``signing_algs``: the algorithms of the published keys, read from the key records
+    without a signer, so the document answers even while no key is active."""
     return {
         "issuer": issuer,
         "token_endpoint": issuer + TOKEN_PATH,
@@ -31,14 +34,15 @@ def discovery_document(issuer: str, catalog: Catalog, signing_alg: str) -> dict:
         "response_types_supported": [],
         "token_endpoint_auth_methods_supported": AUTH_METHODS,
         "token_endpoint_auth_signing_alg_values_supported": ASYMMETRIC_ALGORITHMS,
-        "id_token_signing_alg_values_supported": [signing_alg],
+        "id_token_signing_alg_values_supported": signing_algs,
         "subject_types_supported": ["public"],
         "claims_supported": ["iss", "sub", "aud", "exp", "iat", "nbf", "jti", "client_id", "scope"],
     }
 
 
 def jwks_document(keys: list[dict]) -> dict:
-    return {"keys": keys}
+    """RFC 7517 §5, public members only, whatever a key's source held."""
+    return {"keys": [public_only(k) for k in keys]}
 
 
 def _matches(etag: str, if_none_match: str) -> bool:

@@ -42,6 +42,9 @@ class KeySource(Protocol):
     def published_keys(self) -> list[dict]:
         """The public JWKs the JWKS publishes (pending, active, and recently retired keys)."""
 
+    def signing_algorithms(self) -> list[str]:
+        """The algorithms of the published keys, known without a signer."""
+
 
 class StaticKey:
     """A KeySource of one key: tests, benchmarks, and the envelope of a single signer."""
@@ -54,3 +57,6 @@ class StaticKey:
 
     def published_keys(self) -> list[dict]:
         return [self.signer.public_jwk()]
+
+    def signing_algorithms(self) -> list[str]:
+        return [self.signer.alg]

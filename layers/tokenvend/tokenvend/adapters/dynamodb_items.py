@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-from ..model import ApiResource, ApiScope, Client, ClientSecret, SigningKeyRecord
+from ..model import KEY_STATUSES, ApiResource, ApiScope, Client, ClientSecret, SigningKeyRecord
 
 CATALOG_PK = "CATALOG"
 _serializer, _deserializer = TypeSerializer(), TypeDeserializer()
@@ -153,9 +153,37 @@ def signing_key_to_item(record: SigningKeyRecord) -> dict:
 
 
 def item_to_signing_key(item: dict) -> SigningKeyRecord:
+    """A key record as stored, or ValueError naming what is malformed: a hand-edited or
+    tampered item must be refused by itself, not take the key ring down with it."""
+    def text(name, optional=False):
+        value = item.get(name)
+        if value is None and optional:
+            return None
+        if not isinstance(value, str) or not value:
+            raise ValueError(f"{name} is missing or not a string")
+        return value
+
+    def number(name, optional=False):
+        value = item.get(name)
+        if value is None and optional:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, Decimal)) or value != int(value):
+            raise ValueError(f"{name} is missing or not a whole number")
+        return int(value)
+
+    try:
+        public_jwk = json.loads(item.get("public_jwk") or "{}")
+    except (TypeError, ValueError):
+        raise ValueError("public_jwk is not JSON") from None
+    if not isinstance(public_jwk, dict):
+        raise ValueError("public_jwk is not a JSON object")
+    kid, status = text("kid"), text("status")
+    if item.get("sk", f"KEY#{kid}") != f"KEY#{kid}":
+        raise ValueError("kid differs from the item's sort key")
+    if status not in KEY_STATUSES:
+        raise ValueError(f"status {status!r} is not one of {', '.join(KEY_STATUSES)}")
     return SigningKeyRecord(
-        kid=item["kid"], key_id=item["key_id"], alg=item["alg"], status=item["status"],
-        public_jwk=json.loads(item.get("public_jwk") or "{}"), created_at=int(item.get("created_at", 0)),
-        activated_at=item.get("activated_at"), retired_at=item.get("retired_at"),
-        wrapped_key=item.get("wrapped_key"),
+        kid=kid, key_id=text("key_id"), alg=text("alg"), status=status, public_jwk=public_jwk,
+        created_at=number("created_at", optional=True) or 0, activated_at=number("activated_at", optional=True),
+        retired_at=number("retired_at", optional=True), wrapped_key=text("wrapped_key", optional=True),
     )

@@ -12,7 +12,6 @@ its memory can sign — with plain KMS signing, the key never leaves KMS.
 from __future__ import annotations
 
 import base64
-import threading
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
@@ -52,31 +51,20 @@ def new_envelope_key(kms, wrapping_key_id: str, alg: str, status: str, now: int)
 
 
 class EnvelopeSigner:
-    """A Signer over a wrapped private key, unwrapped on first use and kept for the container."""
+    """A Signer over an unwrapped private key (``tokenvend.adapters.key_proof.prove`` unwraps
+    it and checks its public half), kept for the container."""
 
-    def __init__(self, record: SigningKeyRecord, kms):
-        self.record, self.alg, self._kms = record, record.alg, kms
-        self._private = None
-        self._lock = threading.Lock()
+    def __init__(self, record: SigningKeyRecord, private_key, public_jwk: dict):
+        self.record, self.alg, self._private, self._jwk = record, record.alg, private_key, public_jwk
 
     def kid(self) -> str:
-        return self.record.kid
+        return self._jwk["kid"]
 
     def public_jwk(self) -> dict:
-        return self.record.public_jwk
-
-    def _key(self):
-        with self._lock:
-            if self._private is None:
-                with aws_errors("kms:Decrypt"):
-                    plaintext = self._kms.decrypt(
-                        CiphertextBlob=base64.b64decode(self.record.wrapped_key), KeyId=self.record.key_id,
-                        EncryptionContext=encryption_context(self.record.kid))["Plaintext"]
-                self._private = serialization.load_der_private_key(plaintext, password=None)
-            return self._private
+        return self._jwk
 
     def sign(self, message: bytes) -> bytes:
-        key, digest = self._key(), HASHES[self.alg]()
+        key, digest = self._private, HASHES[self.alg]()
         if self.alg == "RS256":
             return key.sign(message, padding.PKCS1v15(), digest)
         return der_to_raw_signature(key.sign(message, ec.ECDSA(digest)), key.curve)

@@ -26,6 +26,13 @@ KMS_ALGORITHMS = {
 }
 
 
+def kms_public_jwk(response: dict, key_id: str, alg: str) -> dict:
+    """The JWK of a GetPublicKey answer; ValueError when that key cannot sign ``alg``."""
+    if KMS_ALGORITHMS[alg][0] not in response.get("SigningAlgorithms", []):
+        raise ValueError(f"KMS key {key_id} ({response.get('KeySpec')}) cannot sign {alg}")
+    return signing_jwk(response["PublicKey"], alg)
+
+
 class KmsSigner:
     def __init__(self, key_id: str, alg: str, client, public_jwk: dict | None = None):
         """``public_jwk``, when the key's record already holds it, spares a GetPublicKey."""
@@ -41,10 +48,7 @@ class KmsSigner:
             if self._jwk is None:
                 with aws_errors("kms:GetPublicKey"):
                     response = self._kms.get_public_key(KeyId=self.key_id)
-                if self._kms_alg not in response.get("SigningAlgorithms", []):
-                    raise ValueError(
-                        f"KMS key {self.key_id} ({response.get('KeySpec')}) cannot sign {self.alg}")
-                self._jwk = signing_jwk(response["PublicKey"], self.alg)
+                self._jwk = kms_public_jwk(response, self.key_id, self.alg)
             return self._jwk
 
     def kid(self) -> str:
