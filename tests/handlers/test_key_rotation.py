@@ -4,8 +4,10 @@ server: no token is rejected at any step (DESIGN.md "Signing": pending → activ
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import jwt
+import pytest
 from click.testing import CliRunner
 
 from support import ISSUER, body, load_event
@@ -163,3 +165,157 @@ def test_key_add_refuses_what_the_functions_could_not_use(stack):
     assert "is already recorded" in duplicate.output
     listed = json.loads(tokenvend("key", "list", "--json", "--table", stack.table).output)
     assert [r["status"] for r in listed] == ["active"]  # the stack's key still signs
+
+
+# --- what the key commands print, prove and write ------------------------------------------
+
+NOW = 1_900_000_000  # 2030-03-17T17:46:40Z
+
+
+@pytest.fixture
+def at_now(monkeypatch):
+    from tokenvend_cli import ops_keys
+    monkeypatch.setattr(ops_keys, "clock", lambda: NOW)
+
+
+def add_key(stack, *args):
+    result = tokenvend("key", "add", "--signing-key-id", stack.key_arn, "--stack-name", "tokenvend-local",
+                       "--table", stack.table, *args)
+    assert result.exit_code == 0, result.output
+    return result, result.output.split()[4]
+
+
+def stored(stack) -> dict:
+    from tokenvend.adapters.dynamodb import query_partition
+    return {i["kid"]: i for i in query_partition(stack.dynamodb, stack.table, "SIGNING_KEYS")}
+
+
+def test_key_add_says_when_the_key_is_published_and_why_activation_waits(stack, at_now):
+    added, kid = add_key(stack)
+    assert added.output.splitlines()[1:] == [
+        "It is in the JWKS on every warm function within its cache TTL (CacheTtlSeconds, at most 1 h). "
+        "Activate it after 2030-03-17T21:06:40Z (3 h 20 min from now: the delay covers the functions' key "
+        "cache (at most 1 h) and verifiers that keep a JWKS up to 2 h, as API Gateway's HTTP API JWT "
+        "authorizer may):",
+        f"  tokenvend key activate -- {kid}",
+    ]
+    early = tokenvend("key", "activate", "--table", stack.table, "--", kid)
+    assert early.output == (
+        f"Error: signing key '{kid}' has been published for 0 s; activate it after 2030-03-17T21:06:40Z, when "
+        "every function and verifier has it (API Gateway's JWT authorizer may keep a JWKS for 2 h), or "
+        "--force, if they cache for less\n")
+
+
+def test_key_add_of_an_ecdsa_key_warns_that_api_gateway_accepts_only_rsa(stack):
+    added, _ = add_key(stack, "--alg", "ES256")
+    assert added.output.splitlines()[-1] == (
+        "Warning: API Gateway HTTP API JWT authorizers accept only RSA signatures: an API behind one will "
+        "refuse every ES256 token this key signs. Use --alg RS256 for such APIs.")
+    assert "Warning" not in add_key(stack)[0].output  # RS256
+
+
+def test_key_activate_prints_iso_times_and_what_force_costs(stack, at_now):
+    _, kid = add_key(stack)
+    stack_kid = next(k for k, i in stored(stack).items() if i["status"] == "active")
+    activated = tokenvend("key", "activate", "--force", "--table", stack.table, "--", kid)
+    assert activated.output.splitlines() == [
+        f"active   {kid}",
+        f"retired  {stack_kid} (published until 2030-03-18T22:11:40Z)",
+        f"Every warm function signs with {kid} within its cache TTL (at most 1 h).",
+        "Warning: --force: verifiers that have not fetched the JWKS since this key was added reject its tokens "
+        "until they do (API Gateway's JWT authorizer may keep a JWKS for 2 h); see the README's \"Rotating "
+        "the signing key\"",
+    ]
+    listed = {r["kid"]: r for r in json.loads(tokenvend("key", "list", "--json", "--table", stack.table).output)}
+    assert listed[stack_kid]["retired_until"] == "2030-03-18T22:11:40Z"
+
+
+def corrupt_blob(stack, kid):
+    import base64
+    item = stored(stack)[kid]
+    blob = bytearray(base64.b64decode(item["wrapped_key"]))
+    blob[-1] ^= 0xFF
+    stack.dynamodb.update_item(TableName=stack.table, Key={"pk": {"S": "SIGNING_KEYS"}, "sk": {"S": f"KEY#{kid}"}},
+                               UpdateExpression="SET wrapped_key = :w",
+                               ExpressionAttributeValues={":w": {"S": base64.b64encode(blob).decode()}})
+
+
+def wrapping_key(stack) -> str:
+    return stack.kms.create_key(KeyUsage="ENCRYPT_DECRYPT", KeySpec="SYMMETRIC_DEFAULT")["KeyMetadata"]["Arn"]
+
+
+def test_key_activate_refuses_an_envelope_key_that_does_not_unwrap(stack):
+    _, kid = add_key(stack, "--envelope", "--wrapping-key-id", wrapping_key(stack))
+    corrupt_blob(stack, kid)
+    before = stored(stack)
+    refused = tokenvend("key", "activate", "--force", "--table", stack.table, "--", kid)
+    assert refused.exit_code == 1
+    assert refused.output == f"Error: signing key {kid} cannot be used: kms:Decrypt: InvalidCiphertextException\n"
+    assert stored(stack) == before  # nothing written
+
+
+def test_key_add_refuses_an_envelope_key_that_does_not_unwrap(stack, monkeypatch):
+    from tokenvend_cli import ops_keys
+    wrap = ops_keys.new_envelope_key
+
+    def wrapped_wrongly(*args):
+        record = wrap(*args)
+        return replace(record, kid=record.kid[::-1])  # the context names another kid: Decrypt refuses
+
+    monkeypatch.setattr(ops_keys, "new_envelope_key", wrapped_wrongly)
+    result = tokenvend("key", "add", "--envelope", "--wrapping-key-id", wrapping_key(stack), "--signing-key-id",
+                       stack.key_arn, "--table", stack.table)
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: signing key ") and result.output.endswith(
+        " cannot be used: kms:Decrypt: InvalidCiphertextException\n")
+    assert [i["status"] for i in stored(stack).values()] == ["active"]  # only the stack's key
+
+
+def test_key_activate_refuses_a_record_whose_kms_key_has_another_thumbprint(stack):
+    from tokenvend.adapters.dynamodb_items import serialize, signing_key_to_item
+    from tokenvend.model import PENDING, SigningKeyRecord
+
+    add_key(stack)
+    other = stack.kms.create_key(KeyUsage="SIGN_VERIFY", KeySpec="RSA_2048")["KeyMetadata"]["Arn"]
+    forged = SigningKeyRecord("forged-kid", other, "RS256", PENDING, {}, created_at=1)
+    stack.dynamodb.put_item(TableName=stack.table, Item=serialize(signing_key_to_item(forged)))
+    refused = tokenvend("key", "activate", "--force", "--table", stack.table, "--", "forged-kid")
+    assert refused.exit_code == 1
+    assert refused.output.startswith("Error: signing key forged-kid cannot be used: the key's RFC 7638 thumbprint is ")
+    assert refused.output.endswith(", not the record's kid\n")
+
+
+def concurrently(monkeypatch, change):
+    """Run ``change`` right after a key command has read the records: another operator."""
+    from tokenvend_cli import ops_keys
+    read = ops_keys.KeyTable.records
+
+    pending = [change]
+
+    def records(self):
+        result = read(self)
+        while pending:  # once: the other operator's own command reads the table as it is
+            pending.pop()()
+        return result
+    monkeypatch.setattr(ops_keys.KeyTable, "records", records)
+
+
+def test_key_remove_loses_no_key_activated_meanwhile(stack, monkeypatch):
+    _, kid = add_key(stack)
+    concurrently(monkeypatch, lambda: tokenvend("key", "activate", "--force", "--table", stack.table, "--", kid))
+    refused = tokenvend("key", "remove", "--table", stack.table, "--", kid)  # it was pending when checked
+    assert refused.exit_code == 1
+    assert refused.output.splitlines()[-1] == (
+        f"Error: signing key {kid} changed meanwhile (another key command?); nothing was written: look again "
+        "with `tokenvend key list`")
+    assert stored(stack)[kid]["status"] == "active"
+
+
+def test_two_activations_at_once_leave_one_active_key(stack, monkeypatch):
+    _, first = add_key(stack)
+    _, second = add_key(stack)
+    concurrently(monkeypatch, lambda: tokenvend("key", "activate", "--force", "--table", stack.table, "--", second))
+    refused = tokenvend("key", "activate", "--force", "--table", stack.table, "--", first)
+    assert refused.exit_code == 1
+    assert "changed meanwhile" in refused.output
+    assert [k for k, i in stored(stack).items() if i["status"] == "active"] == [second]

@@ -4,8 +4,11 @@ A record in the table is a claim, and a table write must not be enough to publis
 to sign with one. So the public half never comes from the record: for a KMS key it is what
 KMS ``GetPublicKey`` answers for the record's key, and its RFC 7638 thumbprint must be the
 record's kid; for an envelope key it is derived from the private half that KMS ``Decrypt``
-unwraps under the encryption context naming that kid. A record whose ``public_jwk`` differs
-from the proven key, or whose algorithm the key cannot make, is refused as well.
+unwraps under the encryption context naming that kid. A record whose algorithm the key
+cannot make is refused as well. The record's own ``public_jwk`` is never published: a
+record whose ``public_jwk`` differs from the proven key is reported (``claims_other_key``)
+but its key, proven, still serves — otherwise a table write could take verification of
+every legitimate token down.
 
 A KMS answer that says the record is wrong (no such key, disabled, not our ciphertext,
 access denied) refuses the record (``KeyRefused``); throttling or an outage stays a
@@ -84,7 +87,10 @@ def prove(record: SigningKeyRecord, kms):
         raise KeyRefused(str(exc)) from None
     if jwk["kid"] != record.kid:
         raise KeyRefused(f"the key's RFC 7638 thumbprint is {jwk['kid']}, not the record's kid")
-    claimed = {k: record.public_jwk.get(k) for k in THUMBPRINT_MEMBERS[jwk["kty"]]}
-    if record.public_jwk and claimed != {k: jwk[k] for k in claimed}:
-        raise KeyRefused("public_jwk is not the key's public half")
     return signer
+
+
+def claims_other_key(record: SigningKeyRecord, proven: dict) -> bool:
+    """True when the record's ``public_jwk`` is not the proven key's public half."""
+    members = THUMBPRINT_MEMBERS[proven["kty"]]
+    return bool(record.public_jwk) and any(record.public_jwk.get(k) != proven[k] for k in members)

@@ -23,7 +23,7 @@ from ..key_lifecycle import active_keys, published
 from ..model import SigningKeyRecord
 from .dynamodb import DEFAULT_TTL, query_partition
 from .dynamodb_items import SIGNING_KEYS_PK, item_to_signing_key
-from .key_proof import KeyRefused, prove
+from .key_proof import KeyRefused, claims_other_key, prove
 from .kms import KMS_ALGORITHMS, KmsSigner
 
 logger = logging.getLogger(__name__)
@@ -45,14 +45,15 @@ class KeyRing:
         self._proofs: dict[tuple, tuple[object | None, float]] = {}  # fingerprint -> (signer, retry at)
         self._logged: set[tuple] = set()
 
-    def _refuse(self, what: str, reason: str) -> None:
-        """Log a skipped record once per container (and reason)."""
+    def _report(self, what: str, reason: str, level=logging.ERROR) -> None:
+        """Log a skipped (or, at WARNING, a suspicious) record once per container and reason."""
         if (what, reason) in self._logged:
             return
         if len(self._logged) >= MAX_REMEMBERED:
             self._logged.clear()
         self._logged.add((what, reason))
-        logger.warning("signing key record refused", extra={"record": what, "reason": reason})
+        message = "signing key record refused" if level == logging.ERROR else "signing key record altered"
+        logger.log(level, message, extra={"record": what, "reason": reason})
 
     def records(self) -> list[SigningKeyRecord]:
         """The well-formed records (cached for the TTL); a malformed one is skipped."""
@@ -64,7 +65,7 @@ class KeyRing:
             try:
                 records.append(item_to_signing_key(item))
             except ValueError as exc:
-                self._refuse(str(item.get("sk"))[:200], f"malformed record: {exc}")
+                self._report(str(item.get("sk"))[:200], f"malformed record: {exc}")
         self._records = (now + self.ttl, records)
         return records
 
@@ -76,8 +77,11 @@ class KeyRing:
             return signer
         try:
             signer = prove(record, self._kms)
+            if claims_other_key(record, signer.public_jwk()):
+                self._report(f"KEY#{record.kid}"[:200], "public_jwk is not the key's public half; "
+                             "the key proven from KMS is published instead", level=logging.WARNING)
         except KeyRefused as exc:
-            self._refuse(f"KEY#{record.kid}"[:200], str(exc))
+            self._report(f"KEY#{record.kid}"[:200], str(exc))
         if len(self._proofs) >= MAX_REMEMBERED:
             self._proofs = {k: v for k, v in self._proofs.items() if v[0] is not None}
         self._proofs[key] = (signer, now + PROOF_RETRY)
