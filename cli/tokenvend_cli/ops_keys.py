@@ -19,20 +19,12 @@ cannot lose a key. Times are ISO 8601 UTC.
 
 from __future__ import annotations
 
-import contextlib
 import time
 
 import click
-from botocore.exceptions import ClientError
 
-from tokenvend.adapters.dynamodb_items import (
-    SIGNING_KEYS_PK, item_to_signing_key, serialize, signing_key_key, signing_key_to_item,
-)
 from tokenvend.adapters.envelope import new_envelope_key
-from tokenvend.adapters.dynamodb import query_partition
-from tokenvend.adapters.key_proof import KeyRefused, prove
-from tokenvend.adapters.kms import KEY_SPECS, KMS_ALGORITHMS, KmsSigner
-from tokenvend.errors import OAuthError
+from tokenvend.adapters.kms import KEY_SPECS, KMS_ALGORITHMS
 from tokenvend.key_lifecycle import (
     APIGW_JWKS_CACHE, MAX_CACHE_TTL, PUBLISH_DELAY, KeyLifecycleError, activate, check_removable, duration,
     is_published, iso, retired_until,
@@ -40,6 +32,7 @@ from tokenvend.key_lifecycle import (
 from tokenvend.model import ACTIVE, PENDING, SigningKeyRecord
 
 from .ops_cli import Command, Group, OpsError, columns, emit_json, warn
+from .ops_key_table import KeyTable
 from .ops_target import Target, stack_outputs, target_options
 
 STACK_TAG = "tokenvend:stack"
@@ -49,75 +42,6 @@ WHEN_PUBLISHED = (f"on every warm function within its cache TTL (CacheTtlSeconds
 WHY_THE_DELAY = (f"the delay covers the functions' key cache (at most {duration(MAX_CACHE_TTL)}) and "
                  f"verifiers that keep a JWKS up to {duration(APIGW_JWKS_CACHE)}, as API Gateway's "
                  "HTTP API JWT authorizer may")
-
-
-def _unchanged(record: SigningKeyRecord) -> dict:
-    """A write condition: the record is still in the state it was checked in."""
-    names, values, terms = {"#status": "status"}, {":status": {"S": record.status}}, ["#status = :status"]
-    for name in ("activated_at", "retired_at"):
-        if getattr(record, name) is not None:
-            names[f"#{name}"], values[f":{name}"] = name, {"N": str(getattr(record, name))}
-            terms.append(f"#{name} = :{name}")
-    return {"ConditionExpression": " AND ".join(terms), "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": values}
-
-
-@contextlib.contextmanager
-def _checked_state(kid: str):
-    try:
-        yield
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("ConditionalCheckFailedException",
-                                                          "TransactionCanceledException"):
-            raise OpsError(f"signing key {kid} changed meanwhile (another key command?); nothing was "
-                           "written: look again with `tokenvend key list`") from None
-        raise
-
-
-class KeyTable:
-    def __init__(self, target: Target):
-        self.target, self.ddb, self.kms = target, target.client("dynamodb"), target.client("kms")
-
-    def records(self) -> list[SigningKeyRecord]:
-        """The well-formed records; a malformed one is named on stderr (the functions skip it)."""
-        records = []
-        for item in query_partition(self.ddb, self.target.table, SIGNING_KEYS_PK):
-            try:
-                records.append(item_to_signing_key(item))
-            except ValueError as exc:
-                warn(f"key record {item.get('sk')!r} is malformed ({exc}); the functions skip it")
-        return sorted(records, key=lambda r: (r.created_at, r.kid))
-
-    def put_new(self, record: SigningKeyRecord) -> None:
-        with _checked_state(record.kid):
-            self.ddb.put_item(TableName=self.target.table, Item=serialize(signing_key_to_item(record)),
-                              ConditionExpression="attribute_not_exists(pk)")
-
-    def replace(self, changes: list[tuple[SigningKeyRecord, SigningKeyRecord]]) -> None:
-        """Write each (checked, new) pair in one transaction, each only if still as checked."""
-        items = [{"Put": {"TableName": self.target.table, "Item": serialize(signing_key_to_item(new)),
-                          **_unchanged(checked)}} for checked, new in changes]
-        with _checked_state(", ".join(new.kid for _, new in changes)):
-            self.ddb.transact_write_items(TransactItems=items)
-
-    def delete(self, checked: SigningKeyRecord) -> None:
-        with _checked_state(checked.kid):
-            self.ddb.delete_item(TableName=self.target.table, Key=serialize(signing_key_key(checked.kid)),
-                                 **_unchanged(checked))
-
-    def prove(self, record: SigningKeyRecord) -> None:
-        """Refuse a record the functions would refuse: its public half must be proven."""
-        try:
-            prove(record, self.kms)
-        except (KeyRefused, OAuthError) as exc:
-            reasons = getattr(exc, "reasons", None) or [str(exc)]
-            raise OpsError(f"signing key {record.kid} cannot be used: {'; '.join(reasons)}") from None
-
-    def record_for(self, key_id: str, alg: str, status: str, now: int) -> SigningKeyRecord:
-        jwk = KmsSigner(key_id, alg, self.kms).public_jwk()
-        arn = self.kms.describe_key(KeyId=key_id)["KeyMetadata"]["Arn"]
-        return SigningKeyRecord(jwk["kid"], arn, alg, status, jwk, created_at=now,
-                                activated_at=now if status == ACTIVE else None)
 
 
 def _row(record: SigningKeyRecord, now: float) -> dict:
