@@ -54,6 +54,12 @@ def test_jwks_publishes_public_keys_only():
         assert not {"d", "p", "q", "dp", "dq", "qi"} & set(key)
 
 
+def test_jwks_drops_private_members_whatever_a_key_source_holds():
+    public = LocalSigner("RS256").public_jwk()
+    leaky = {**public, "d": "ZA", "p": "cA", "q": "cQ", "dp": "ZHA", "dq": "ZHE", "qi": "cWk", "oth": [], "k": "aw"}
+    assert jwks_document([leaky]) == {"keys": [public]}
+
+
 def test_cacheable_answers_200_with_public_caching_and_an_etag(document):
     status, headers, body = cacheable(document, None)
     assert status == 200

@@ -47,6 +47,7 @@ class KeyRing:
 
     def _report(self, what: str, reason: str, level=logging.ERROR) -> None:
         """Log a skipped (or, at WARNING, a suspicious) record once per container and reason."""
+        reason = reason[:300]  # a hand-written value may be long
         if (what, reason) in self._logged:
             return
         if len(self._logged) >= MAX_REMEMBERED:
