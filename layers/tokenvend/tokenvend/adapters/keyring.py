@@ -112,7 +112,8 @@ class KeyRing:
 
     def signing_algorithms(self) -> list[str]:
         """The algorithms of the published keys, from the records alone: the discovery
-        document needs no signer, and answers even when no key is active."""
+        document needs no signer, and answers even when no key is active. (A record the
+        proof would refuse may add its algorithm here; it names an algorithm, not a key.)"""
         records = self.records()
         if not records:
             return [self.default.alg]
