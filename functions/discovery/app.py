@@ -12,7 +12,7 @@ from tokenvend.errors import MethodNotAllowed, OAuthError
 
 logger = Logger()
 app = APIGatewayHttpResolver()
-container = bootstrap.build()
+container = bootstrap.build(signs=False)  # publishes keys, never holds a private half
 READ_METHODS = ["GET", "HEAD"]
 OTHER_METHODS = ["POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 

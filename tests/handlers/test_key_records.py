@@ -92,3 +92,21 @@ def test_an_active_envelope_key_that_does_not_unwrap_is_a_server_error_without_a
     assert len(decrypts) == 1
     assert len(refusals(functions)) == 1
     assert "kms:Decrypt: InvalidCiphertextException" in refusals(functions)[0]
+
+
+def test_discovery_publishes_an_envelope_key_and_keeps_only_its_public_half(deployed, stack, quickstart):
+    from tokenvend.adapters.envelope import EnvelopeSigner
+
+    seed(stack.dynamodb, stack.table, quickstart)
+    wrapping = stack.kms.create_key(KeyUsage="ENCRYPT_DECRYPT", KeySpec="SYMMETRIC_DEFAULT")["KeyMetadata"]["Arn"]
+    record = new_envelope_key(stack.kms, wrapping, "ES256", ACTIVE, 1)
+    write(stack, signing_key_to_item(replace(record, activated_at=1)))
+    functions = deployed.start(cache_ttl="0")
+
+    key_set = functions.discovery_call(load_event("jwks.json"))
+    assert body(key_set)["keys"] == [record.public_jwk]
+    issued = functions.token_call(load_event("token-client-secret-basic.json"))
+    assert jwt.get_unverified_header(body(issued)["access_token"])["kid"] == record.kid
+    kept = [proof for proof, _ in functions.discovery.container.keys._proofs.values()]
+    assert kept and not any(isinstance(k, EnvelopeSigner) for k in kept)
+    assert any(isinstance(k, EnvelopeSigner) for k, _ in functions.token.container.keys._proofs.values())

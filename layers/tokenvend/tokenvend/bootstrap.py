@@ -67,12 +67,13 @@ class Container:
     token_endpoint: TokenEndpoint
 
 
-def build(settings: Settings | None = None) -> Container:
+def build(settings: Settings | None = None, *, signs: bool = True) -> Container:
+    """``signs=False`` (the discovery function): the key ring keeps public halves only."""
     settings = settings or Settings.from_env()
     dynamodb = aws_client("dynamodb")
     store = DynamoDBStore(settings.table, dynamodb, ttl=settings.cache_ttl)
     kms = aws_client("kms")
     default = KmsSigner(settings.signing_key_id, settings.signing_alg, kms)
-    keys = KeyRing(settings.table, dynamodb, kms, default, ttl=settings.cache_ttl)
+    keys = KeyRing(settings.table, dynamodb, kms, default, ttl=settings.cache_ttl, signs=signs)
     endpoint = TokenEndpoint(store, store, keys, DynamoDBReplayCache(settings.table, dynamodb))
     return Container(settings, store, keys, endpoint)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from dataclasses import dataclass
 
 from ..errors import ServerError
 from ..key_lifecycle import active_keys, published
@@ -31,16 +32,30 @@ PROOF_RETRY = 30.0
 MAX_REMEMBERED = 256  # proofs and logged refusals kept per container: hand-written records are few
 
 
+@dataclass(frozen=True)
+class PublicHalf:
+    """What a KeyRing that only publishes keeps of a proven key: never an unwrapped private half."""
+
+    alg: str
+    jwk: dict
+
+    def public_jwk(self) -> dict:
+        return self.jwk
+
+
 def _fingerprint(record: SigningKeyRecord) -> tuple:
     """What a proof depends on: a record edited in any of these is proven again."""
     return (record.kid, record.key_id, record.alg, record.wrapped_key, json.dumps(record.public_jwk, sort_keys=True))
 
 
 class KeyRing:
+    """``signs=False`` for the discovery function: it proves and publishes keys, and keeps
+    only their public halves (an envelope key's private half is dropped once proven)."""
+
     def __init__(self, table_name: str, dynamodb, kms, default: KmsSigner, *, ttl: float = DEFAULT_TTL,
-                 clock=time.monotonic, now=time.time):
+                 clock=time.monotonic, now=time.time, signs: bool = True):
         self.table_name, self._ddb, self._kms, self.default = table_name, dynamodb, kms, default
-        self.ttl, self._clock, self._now = ttl, clock, now
+        self.ttl, self._clock, self._now, self.signs = ttl, clock, now, signs
         self._records: tuple[float, list[SigningKeyRecord]] | None = None
         self._proofs: dict[tuple, tuple[object | None, float]] = {}  # fingerprint -> (signer, retry at)
         self._logged: set[tuple] = set()
@@ -78,6 +93,8 @@ class KeyRing:
             return signer
         try:
             signer = prove(record, self._kms)
+            if not self.signs:
+                signer = PublicHalf(signer.alg, signer.public_jwk())
             if claims_other_key(record, signer.public_jwk()):
                 self._report(f"KEY#{record.kid}"[:200], "public_jwk is not the key's public half; "
                              "the key proven from KMS is published instead", level=logging.WARNING)
@@ -91,6 +108,8 @@ class KeyRing:
     def signing_key(self):
         """The proven active key; should two be active (a hand edit), the last activated
         that proves its key signs."""
+        if not self.signs:
+            raise RuntimeError("this KeyRing only publishes keys (signs=False)")
         records = self.records()
         if not records:
             return self.default
