@@ -110,3 +110,23 @@ def test_discovery_publishes_an_envelope_key_and_keeps_only_its_public_half(depl
     kept = [proof for proof, _ in functions.discovery.container.keys._proofs.values()]
     assert kept and not any(isinstance(k, EnvelopeSigner) for k in kept)
     assert any(isinstance(k, EnvelopeSigner) for k, _ in functions.token.container.keys._proofs.values())
+
+
+def test_a_forged_record_neither_reaches_the_jwks_nor_lets_its_token_through(deployed, stack, quickstart):
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from tokenvend.jwk import jwk_for
+
+    seed(stack.dynamodb, stack.table, quickstart)
+    current = stack_key_record(stack)
+    attacker = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = jwk_for(attacker.public_key(), "RS256")
+    missing = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+    write(stack, signing_key_to_item(SigningKeyRecord(jwk["kid"], missing, "RS256", PENDING, jwk, created_at=2)))
+    functions = deployed.start(cache_ttl="0")
+
+    key_set = body(functions.discovery_call(load_event("jwks.json")))
+    assert [k["kid"] for k in key_set["keys"]] == [current.kid]
+    forged = jwt.encode({"iss": "x", "sub": "attacker", "scope": "api1 admin", "exp": 2_000_000_000}, attacker,
+                        algorithm="RS256", headers={"kid": jwk["kid"], "typ": "at+jwt"})
+    assert jwt.get_unverified_header(forged)["kid"] not in {k["kid"] for k in key_set["keys"]}
+    assert len(refusals(functions)) == 1 and "kms:GetPublicKey: NotFoundException" in refusals(functions)[0]
