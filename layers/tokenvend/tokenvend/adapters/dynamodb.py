@@ -21,7 +21,7 @@ from .dynamodb_items import (
     CATALOG_PK, client_key, deserialize, item_to_client, item_to_resource, item_to_scope, serialize,
 )
 
-DEFAULT_TTL = 60.0
+DEFAULT_TTL = 10.0
 MAX_CACHED_CLIENTS = 1024
 
 
