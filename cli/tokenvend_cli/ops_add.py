@@ -21,14 +21,15 @@ from .ops_target import Target, target_options
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (with the secret).")
 
 
-def _hand_over(as_json: bool, data: dict, line: str) -> None:
+def _hand_over(target: Target, as_json: bool, data: dict, line: str) -> None:
     """Print a new secret, the only time it is ever shown."""
     if as_json:
-        emit_json(data)
+        emit_json({**data, "in_force_within_seconds": target.cache_ttl})
         return
     click.echo(line)
     click.echo(f"client_secret: {data['client_secret']}")
     click.echo("Store it now: it is shown only this once (the table keeps only its hash).")
+    click.echo(target.in_force())
 
 
 @click.command("add", cls=Command)
@@ -49,7 +50,7 @@ def scope_add(target: Target, name, display_name, description, disabled, hidden)
     entry = {"name": name, "display_name": display_name, "description": description,
              "enabled": not disabled, "show_in_discovery_document": not hidden}
     table.put_new("api_scope", check_entry("api_scope", entry, table.read_all()))
-    click.echo(f"added api scope {name!r}")
+    click.echo(f"added api scope {name!r}; {target.in_force()}")
 
 
 @click.command("add", cls=Command)
@@ -71,7 +72,7 @@ def resource_add(target: Target, name, scopes, display_name, require_resource_in
     entry = {"name": name, "display_name": display_name, "scopes": list(scopes), "enabled": not disabled,
              "require_resource_indicator": require_resource_indicator}
     table.put_new("api_resource", check_entry("api_resource", entry, table.read_all()))
-    click.echo(f"added api resource {name!r}")
+    click.echo(f"added api resource {name!r}; {target.in_force()}")
     if not scopes:
         warn(f"api resource {name!r} holds no api scope, so no token is issued for it; a client asks for "
              "scopes, not resources (add an api scope and list it with --scope)")
@@ -122,9 +123,9 @@ def client_add(target: Target, client_id, client_name, scopes, lifetime, claims,
         raise OpsError(f"--secret-expires {secret_expires}: that is in the past")
     table.put_new("client", record)
     if secret is None:
-        click.echo(f"added client {client_id!r} without a secret")
+        click.echo(f"added client {client_id!r} without a secret; {target.in_force()}")
         return
-    _hand_over(as_json, {"client_id": client_id, "index": 0, "client_secret": secret},
+    _hand_over(target, as_json, {"client_id": client_id, "index": 0, "client_secret": secret},
                f"added client {client_id!r} with secrets[0]")
 
 
@@ -154,7 +155,7 @@ def secret_add(target: Target, client_id, expires, description, as_json):
         raise OpsError(f"--expires {expires}: that is in the past")
     index = table.append_secret(client_id, client_to_item(Client(client_id, secrets=(stored,)))["secrets"][0])
     expiry = f" (expires {stored.expiration.isoformat()})" if stored.expiration else ""
-    _hand_over(as_json, {"client_id": client_id, "index": index, "client_secret": secret,
+    _hand_over(target, as_json, {"client_id": client_id, "index": index, "client_secret": secret,
                          "description": description,
                          "expiration": stored.expiration.isoformat() if stored.expiration else None},
                f"added secrets[{index}] to client {client_id!r}{expiry}")
@@ -184,7 +185,7 @@ def secret_revoke(target: Target, client_id, which):
         raise OpsError(f"{which!r} {problem} of client {client_id!r}; its secrets: {known or 'none'}")
     (index,) = matches
     table.remove_secret(client_id, index, client.secrets[index].hash)
-    click.echo(f"revoked secrets[{index}] of client {client_id!r}")
+    click.echo(f"revoked secrets[{index}] of client {client_id!r}; {target.in_force()}")
     left = [s for i, s in enumerate(client.secrets) if i != index and not s.expired(utcnow())]
     if not left and not client.jwks:
         warn(f"client {client_id!r} has no unexpired secret left and no jwks: it cannot get a token")

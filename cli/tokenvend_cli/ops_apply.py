@@ -27,11 +27,15 @@ def load(path: str) -> Config:
 
 
 def change_line(change: Change) -> str:
-    action = "" if change.action == KEPT else change.action
-    line = f"{action:<8} {change.kind:<13} {change.name}"
-    if change.action == KEPT:
-        return line + ": not in file (kept; --prune removes)"
-    return line + (": " + ", ".join(change.fields) if change.fields else "")
+    """One line per change; a client's secrets that the file does not name get a line each."""
+    def line(action: str, detail: str) -> str:
+        return f"{action:<8} {change.kind:<13} {change.name}" + (f": {detail}" if detail else "")
+
+    if change.action == KEPT and not change.kept:
+        return line("", "not in file (kept; --prune removes)")
+    out = [] if change.action == KEPT else [line(change.action, ", ".join(change.fields))]
+    out += [line("", f"{label} not in file (kept; --prune removes)") for label in change.kept]
+    return "\n".join(out)
 
 
 MAX_TRANSACTION = 100  # DynamoDB's limit of actions in one TransactWriteItems
@@ -68,7 +72,13 @@ def apply(target: Target, config_path, dry_run, prune, allow_development, as_jso
     differ) and, with --prune, removed; without --prune what the table has beyond the
     file is listed and kept. Plain secrets are hashed; a secret that a stored hash
     already verifies keeps that hash, so a second apply of the same file changes
-    nothing. Running functions see a change within their cache TTL (60 s by default).
+    nothing. New clients, secrets, scopes and resources work at once; what the file no
+    longer allows is in force on every warm function within the cache TTL (CacheTtlSeconds,
+    10 s by default).
+
+    Inside a record, secrets are merged: a stored secret the file does not name is kept
+    (listed by index and description) and only --prune removes it; every other list
+    (scopes, allowed_scopes, allowed_grant_types, claims, jwks) is the file's.
 
     A 'development: true' config (weak secrets allowed) is refused for any table not
     reached through a loopback endpoint URL, unless --allow-development.
@@ -92,7 +102,8 @@ def apply(target: Target, config_path, dry_run, prune, allow_development, as_jso
     counts = summary(changes)
     if as_json:
         emit_json({"config": config_path, "target": target.describe(), "dry_run": dry_run,
-                   "changes": [c.as_json() for c in changes], "summary": counts})
+                   "changes": [c.as_json() for c in changes], "summary": counts,
+                   "in_force_within_seconds": target.cache_ttl})
         return
     click.echo(f"apply {config_path} to {target.describe()}")
     for change in changes:
@@ -103,7 +114,7 @@ def apply(target: Target, config_path, dry_run, prune, allow_development, as_jso
     elif dry_run:
         click.echo(f"dry run: {counted} (nothing written)")
     else:
-        click.echo(f"applied: {counted}")
+        click.echo(f"applied: {counted}; {target.in_force()}")
 
 
 @click.command("export", cls=Command)

@@ -176,6 +176,10 @@ def explain_command(target: Target, client_id, scope, resources, issuer, json_ou
     but no api scope; a scope allowed but undefined; a resource listing an undefined
     scope). Exit code 0 when a token would be issued, 1 when it would be refused.
 
+    It reads the table directly, never a function's cache: what it grants, a warm
+    function grants at once (it re-reads before refusing); what it refuses is refused
+    on every warm function within the cache TTL (CacheTtlSeconds).
+
     \b
     Example:
       tokenvend explain --client client --scope api1
@@ -184,8 +188,9 @@ def explain_command(target: Target, client_id, scope, resources, issuer, json_ou
     store = DynamoDBStore(target.table, target.client("dynamodb"), ttl=0)
     result = explain(store, store, client_id, scope, list(resources), issuer or target.issuer or UNKNOWN_ISSUER)
     if json_output:
-        emit_json(as_json(result))
+        emit_json({**as_json(result), "source": "table", "in_force_within_seconds": target.cache_ttl})
     else:
         click.echo("\n".join(as_text(result)))
+        click.echo(f"source    the table, read directly; {target.in_force()}")
     if result.error is not None:
         raise click.exceptions.Exit(1)

@@ -1,9 +1,23 @@
 """What ``apply`` would change: the config file against the table, record by record.
 
+The rule for the lists inside a record (stated in the README next to ``apply``):
+
+- ``secrets`` are merged. A secret the table holds and the file does not name is kept — it
+  may be one `tokenvend client secret add` handed to a caller, whose plaintext no file
+  holds — and listed as kept by its index and description; only ``--prune`` removes it.
+  A file secret that a stored hash verifies (a plaintext) or equals (a ``hash:``) is that
+  stored secret: it keeps its hash and index, and takes the file's description and
+  expiration. Any other file secret is added after the stored ones, so the indices that
+  ``client secret revoke`` takes do not move. The diff names each secret it adds, removes
+  or keeps.
+- Every other list — a resource's ``scopes``, a client's ``allowed_scopes``,
+  ``allowed_grant_types``, ``claims`` and ``jwks`` keys — is declared by the file: no
+  command adds to them outside it, so the file's list is the record's list, and the diff
+  names each element it adds or removes.
+
 A plaintext secret in the file is hashed with a fresh salt each time the file is loaded,
-so its hash never equals the stored one; when a stored hash of the same client already
-verifies the plaintext, that stored hash is kept and the secret counts as unchanged. So
-a second ``apply`` of the same file reports no change.
+so its hash never equals the stored one; because the stored hash is kept, a second
+``apply`` of the same file reports no change.
 """
 
 from __future__ import annotations
@@ -12,7 +26,7 @@ from dataclasses import dataclass, fields, replace
 
 from tokenvend import client_secrets
 from tokenvend.config import Config
-from tokenvend.model import Client
+from tokenvend.model import Client, ClientSecret
 
 from .ops_table import KINDS, TableState
 
@@ -26,23 +40,81 @@ class Change:
     name: str
     fields: tuple[str, ...] = ()
     record: object = None  # what to write, for added and changed
+    kept: tuple[str, ...] = ()  # the record's secrets the file does not name, kept
 
     def as_json(self) -> dict:
-        return {"action": self.action, "kind": self.kind, "name": self.name, "fields": list(self.fields)}
+        return {"action": self.action, "kind": self.kind, "name": self.name, "fields": list(self.fields),
+                "kept": list(self.kept)}
 
 
-def keep_stored_hashes(client: Client, stored: Client | None) -> Client:
-    """Replace the fresh hash of each plaintext secret that a stored hash already verifies."""
-    if stored is None:
-        return client
-    secrets = []
-    for secret in client.secrets:
-        if secret.plaintext is not None:
-            match = next((s for s in stored.secrets if client_secrets.verify_secret(secret.plaintext, s.hash)), None)
-            if match is not None:
-                secret = replace(secret, hash=match.hash)
-        secrets.append(secret)
-    return replace(client, secrets=tuple(secrets))
+def secret_label(index: int, secret: ClientSecret) -> str:
+    return f"secrets[{index}]" + (f" {secret.description!r}" if secret.description else "")
+
+
+def _same_secret(stored: ClientSecret, wanted: ClientSecret) -> bool:
+    if wanted.plaintext is not None:
+        return client_secrets.verify_secret(wanted.plaintext, stored.hash)
+    return stored.hash == wanted.hash
+
+
+@dataclass(frozen=True)
+class SecretMerge:
+    secrets: tuple[ClientSecret, ...]
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    kept: tuple[str, ...] = ()
+
+    def field(self) -> str | None:
+        """The diff's ``secrets`` entry, or None when the secrets do not change."""
+        parts = [f"adds {a}" for a in self.added] + [f"removes {r}" for r in self.removed]
+        parts += [f"updates {u}" for u in self.updated]
+        if not parts:
+            return None
+        return f"secrets (+{len(self.added)} -{len(self.removed)}: " + "; ".join(parts) + ")"
+
+
+def merge_secrets(wanted: tuple[ClientSecret, ...], stored: tuple[ClientSecret, ...], *, prune: bool) -> SecretMerge:
+    """The client's secrets after apply (see the module docstring for the rule)."""
+    unmatched = list(wanted)
+    result, removed, updated, kept = [], [], [], []
+    for index, old in enumerate(stored):
+        match = next((w for w in unmatched if _same_secret(old, w)), None)
+        if match is None:
+            (removed if prune else kept).append(secret_label(index, old))
+            if not prune:
+                result.append(old)
+            continue
+        unmatched.remove(match)
+        new = replace(match, hash=old.hash)
+        if (new.description, new.expiration) != (old.description, old.expiration):
+            updated.append(secret_label(len(result), new))
+        result.append(new)
+    added = []
+    for secret in unmatched:
+        added.append(secret_label(len(result), secret))
+        result.append(secret)
+    return SecretMerge(tuple(result), tuple(added), tuple(removed), tuple(updated), tuple(kept))
+
+
+def _element_names(name: str, value) -> list[str]:
+    if name == "claims":
+        return [claim for claim, _ in value]
+    if name == "jwks":
+        return [k.get("kid") or f"keys[{i}]" for i, k in enumerate((value or {}).get("keys", []))]
+    return [str(v) for v in value]
+
+
+LISTS = {"scopes", "allowed_scopes", "allowed_grant_types"}
+
+
+def _field_diff(name: str, old, new) -> str:
+    """A list field with the elements it adds and removes; any other field by its name."""
+    if name not in LISTS | {"claims", "jwks"}:
+        return name
+    before, after = _element_names(name, old), _element_names(name, new)
+    parts = [f"+{n}" for n in after if n not in before] + [f"-{n}" for n in before if n not in after]
+    return f"{name} ({' '.join(parts)})" if parts else f"{name} (values)"
 
 
 def _comparable(record, name: str):
@@ -52,24 +124,27 @@ def _comparable(record, name: str):
 
 
 def _changed_fields(old, new) -> tuple[str, ...]:
-    changed = []
-    for f in fields(new):
-        if _comparable(old, f.name) == _comparable(new, f.name):
-            continue
-        if f.name == "secrets":
-            before, after = {s.hash for s in old.secrets}, {s.hash for s in new.secrets}
-            counts = f"+{len(after - before)} -{len(before - after)}"
-            changed.append(f"secrets ({counts})" if before != after else "secrets (descriptions or expirations)")
-        else:
-            changed.append(f.name)
-    return tuple(changed)
+    return tuple(_field_diff(f.name, getattr(old, f.name), getattr(new, f.name)) for f in fields(new)
+                 if f.name != "secrets" and _comparable(old, f.name) != _comparable(new, f.name))
+
+
+def _client_change(wanted: Client, stored: Client, prune: bool) -> Change | None:
+    merge = merge_secrets(wanted.secrets, stored.secrets, prune=prune)
+    record = replace(wanted, secrets=merge.secrets)
+    changed = _changed_fields(stored, record)
+    secrets = merge.field()
+    if secrets:
+        changed = (secrets, *changed)
+    if not changed and not merge.kept:
+        return None
+    return Change(CHANGED if changed else KEPT, "client", wanted.client_id, changed, record, merge.kept)
 
 
 def plan(config: Config, state: TableState, *, prune: bool) -> list[Change]:
     desired = {
         "api_scope": {s.name: s for s in config.api_scopes},
         "api_resource": {r.name: r for r in config.api_resources},
-        "client": {c.client_id: keep_stored_hashes(c, state.clients.get(c.client_id)) for c in config.clients},
+        "client": {c.client_id: c for c in config.clients},
     }
     changes = []
     for kind in KINDS:
@@ -78,6 +153,9 @@ def plan(config: Config, state: TableState, *, prune: bool) -> list[Change]:
             old = current.get(name)
             if old is None:
                 changes.append(Change(ADDED, kind, name, record=record))
+            elif kind == "client":
+                if change := _client_change(record, old, prune):
+                    changes.append(change)
             elif changed := _changed_fields(old, record):
                 changes.append(Change(CHANGED, kind, name, changed, record))
         for name in current:

@@ -119,12 +119,12 @@ def _set_enabled(spec: Kind, enabled: bool) -> click.Command:
 
     def set_enabled(target: Target, name: str):
         ConfigTable(target).set_enabled(spec.kind, name, enabled)
-        click.echo(f"{verb}d {spec.label} {name!r}")
+        click.echo(f"{verb}d {spec.label} {name!r}; {target.in_force()}")
 
     effect = {"api_scope": "no token carries it", "api_resource": "no token names it in aud",
               "client": "it gets no token"}[spec.kind]
     about = f"Enable a {spec.label}." if enabled else \
-        f"Disable a {spec.label}: {effect} (running functions notice within their cache TTL)."
+        f"Disable a {spec.label}: {effect} (in force on every warm function within the cache TTL, CacheTtlSeconds, 10 s by default)."
     return _command(verb, spec, set_enabled, [click.argument("name", metavar="NAME")], about,
                     f"tokenvend {spec.word} {verb} {spec.example}")
 
@@ -145,7 +145,7 @@ def _remove(spec: Kind) -> click.Command:
             raise OpsError(f"{spec.label} {name!r} is still named ({', '.join(used)}); remove those references "
                            "first (edit the config and apply it) or pass --force")
         table.delete(spec.kind, name)
-        click.echo(f"removed {spec.label} {name!r}")
+        click.echo(f"removed {spec.label} {name!r}; {target.in_force()}")
         if used:
             warn(f"{spec.label} {name!r} is still named ({', '.join(used)}); "
                  "`tokenvend explain --client ID` shows what a client gets now")

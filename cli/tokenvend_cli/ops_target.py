@@ -9,6 +9,10 @@ them boto3 finds the region and credentials as it always does (profile, SSO, rol
 A target is *local* when the table is reached through an endpoint URL on a loopback
 host (the moto server of the local stack); ``apply`` refuses a development config
 anywhere else.
+
+A target also knows its functions' cache TTL (the stack's ``CacheTtlSeconds`` parameter,
+the local stack's, else the template default), so a command that changes the table can
+say when the change is in force on every warm function.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import click
 from click.core import ParameterSource
 
 from tokenvend.adapters.aws import client_config
+from tokenvend.adapters.dynamodb import DEFAULT_TTL
 from tokenvend.bootstrap import LOOPBACK_HOSTS
 
 from . import local_state
@@ -36,6 +41,11 @@ class Target:
     issuer: str | None = None
     signing_key_arn: str | None = None
     source: str = "--table"
+    cache_ttl: float = DEFAULT_TTL
+
+    def in_force(self) -> str:
+        """What a change command prints last: when every warm function answers from it."""
+        return f"in force on every warm function within {self.cache_ttl:g} s (CacheTtlSeconds)"
 
     @property
     def is_local(self) -> bool:
@@ -67,25 +77,39 @@ def local_stack() -> dict:
         raise OpsError(f"no target: give --table NAME (or TOKENVEND_TABLE) or --stack NAME; {exc}", EXIT_AWS) from None
 
 
+def describe_stack(name: str, region: str | None, endpoint_url: str | None) -> tuple[dict[str, str], dict[str, str]]:
+    """The stack's Outputs and Parameters, each by key."""
+    stack = aws_client("cloudformation", region, endpoint_url).describe_stacks(StackName=name)["Stacks"][0]
+    return ({o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])},
+            {p["ParameterKey"]: p.get("ParameterValue", "") for p in stack.get("Parameters", [])})
+
+
 def stack_outputs(name: str, region: str | None, endpoint_url: str | None) -> dict[str, str]:
-    stacks = aws_client("cloudformation", region, endpoint_url).describe_stacks(StackName=name)["Stacks"]
-    return {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
+    return describe_stack(name, region, endpoint_url)[0]
+
+
+def cache_ttl(parameters: dict) -> float:
+    try:
+        return float(parameters.get("CacheTtlSeconds", DEFAULT_TTL))
+    except (TypeError, ValueError):
+        return DEFAULT_TTL
 
 
 def resolve_target(table=None, region=None, endpoint_url=None, stack=None, *, table_from_env=False) -> Target:
     if stack:
         if table and not table_from_env:
             raise OpsError("give --table or --stack, not both")
-        outputs = stack_outputs(stack, region, endpoint_url)
+        outputs, parameters = describe_stack(stack, region, endpoint_url)
         if "TableName" not in outputs:
             raise OpsError(f"stack {stack} has no TableName output; is it a tokenvend stack?", EXIT_AWS)
         return Target(outputs["TableName"], region, endpoint_url, outputs.get("Issuer"),
-                      outputs.get("SigningKeyArn"), f"stack {stack}")
+                      outputs.get("SigningKeyArn"), f"stack {stack}", cache_ttl(parameters))
     if table:
         return Target(table, region, endpoint_url, source="TOKENVEND_TABLE" if table_from_env else "--table")
     local = local_stack()
     return Target(local["table"], region or local.get("region"), endpoint_url or local.get("endpoint_url"),
-                  local.get("issuer"), local.get("signing_key_arn"), "local stack")
+                  local.get("issuer"), local.get("signing_key_arn"), "local stack",
+                  cache_ttl(local.get("parameters") or {}))
 
 
 def target_options(command):

@@ -6,6 +6,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.logging import correlation_paths
 
 from tokenvend import bootstrap
+from tokenvend.adapters.aws import request_deadline
 from tokenvend.apigw import domain_name, install_error_handlers, json_response
 from tokenvend.discovery import DISCOVERY_PATHS, JWKS_PATH, cacheable, discovery_document, jwks_document
 from tokenvend.errors import MethodNotAllowed, OAuthError
@@ -53,4 +54,5 @@ install_error_handlers(app, logger, log_rejection)
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def lambda_handler(event, context):
-    return app.resolve(event, context)
+    with request_deadline():  # one deadline for every AWS call of this request
+        return app.resolve(event, context)

@@ -11,6 +11,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
 from tokenvend import bootstrap
+from tokenvend.adapters.aws import request_deadline
 from tokenvend.apigw import http_request, install_error_handlers, json_response
 from tokenvend.audit import TokenAudit
 from tokenvend.errors import NO_STORE_HEADERS, OAuthError
@@ -48,4 +49,8 @@ install_error_handlers(app, logger, count_rejection)
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics(raise_on_empty_metrics=False)
 def lambda_handler(event, context):
-    return app.resolve(event, context)
+    # Each request's metrics carry its own dimensions only: Powertools keeps them when it
+    # does not flush (POWERTOOLS_METRICS_DISABLED, as in the local stack), so clear first.
+    metrics.clear_metrics()
+    with request_deadline():  # one deadline for every AWS call of this request
+        return app.resolve(event, context)

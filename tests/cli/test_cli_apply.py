@@ -45,7 +45,7 @@ def test_apply_adds_the_quickstart_and_a_second_apply_changes_nothing(tokenvend,
         "added    api_scope     api1",
         "added    api_resource  api1",
         "added    client        client",
-        "applied: 3 added, 0 changed, 0 removed",
+        "applied: 3 added, 0 changed, 0 removed; in force on every warm function within 10 s (CacheTtlSeconds)",
     ]
     assert (second.exit_code, second.stderr) == (0, "")
     assert lines(second.stdout) == [f"apply {QUICKSTART} to {TARGET}", "no changes"]
@@ -101,8 +101,8 @@ def test_changed_records_name_their_fields_and_extra_records_are_kept_without_pr
     assert lines(result.stdout)[1:] == [
         "changed  api_scope     api1: display_name",
         "         api_resource  api1: not in file (kept; --prune removes)",
-        "changed  client        client: secrets (+1 -0), access_token_lifetime",
-        "applied: 0 added, 2 changed, 0 removed",
+        "changed  client        client: secrets (+1 -0: adds secrets[1]), access_token_lifetime",
+        "applied: 0 added, 2 changed, 0 removed; in force on every warm function within 10 s (CacheTtlSeconds)",
     ]
     assert lines(quickstart_applied("apply", config, "--allow-development").stdout)[1:] == [
         "         api_resource  api1: not in file (kept; --prune removes)",
@@ -122,13 +122,100 @@ def test_prune_removes_what_the_file_does_not_have(quickstart_applied, stack, tm
     assert json.loads(result.stdout) == {
         "config": config, "target": TARGET, "dry_run": False,
         "changes": [
-            {"action": "changed", "kind": "api_scope", "name": "api1", "fields": ["display_name"]},
-            {"action": "removed", "kind": "api_resource", "name": "api1", "fields": []},
-            {"action": "removed", "kind": "client", "name": "client", "fields": []},
+            {"action": "changed", "kind": "api_scope", "name": "api1", "fields": ["display_name"], "kept": []},
+            {"action": "removed", "kind": "api_resource", "name": "api1", "fields": [], "kept": []},
+            {"action": "removed", "kind": "client", "name": "client", "fields": [], "kept": []},
         ],
         "summary": {"added": 0, "changed": 1, "removed": 2},
+        "in_force_within_seconds": 10.0,
     }
     assert [i["sk"]["S"] for i in stack.dynamodb.scan(TableName=stack.table)["Items"]] == ["SCOPE#api1"]
+
+
+def test_a_secret_added_by_the_cli_survives_an_apply_of_a_file_that_does_not_name_it(quickstart_applied, stack):
+    # GIVEN the quickstart applied, and a second secret handed to a caller with the CLI
+    added = json.loads(quickstart_applied("client", "secret", "add", "client", "--description", "ci",
+                                          "--json").stdout)
+
+    # WHEN the quickstart file (which names only the first secret) is applied, twice
+    first = quickstart_applied("apply", QUICKSTART, "--allow-development")
+    second = quickstart_applied("apply", QUICKSTART, "--allow-development")
+
+    # THEN the CLI's secret is kept and listed as kept by index and description, and still verifies
+    kept = "         client        client: secrets[1] 'ci' not in file (kept; --prune removes)"
+    assert lines(first.stdout)[1:] == [kept, "no changes"]
+    assert lines(second.stdout)[1:] == [kept, "no changes"]
+    stored = DynamoDBStore(stack.table, stack.dynamodb, ttl=0).get_client("client").secrets
+    assert [s.description for s in stored] == ["", "ci"]
+    assert client_secrets.verify_secret(added["client_secret"], stored[1].hash)
+    assert client_secrets.verify_secret("secret", stored[0].hash)
+
+
+def test_only_prune_removes_a_secret_the_file_does_not_name_and_the_diff_names_it(quickstart_applied, stack):
+    quickstart_applied("client", "secret", "add", "client", "--description", "ci")
+
+    result = quickstart_applied("apply", QUICKSTART, "--allow-development", "--prune", "--json")
+
+    (change,) = json.loads(result.stdout)["changes"]
+    assert change == {"action": "changed", "kind": "client", "name": "client",
+                      "fields": ["secrets (+0 -1: removes secrets[1] 'ci')"], "kept": []}
+    stored = DynamoDBStore(stack.table, stack.dynamodb, ttl=0).get_client("client").secrets
+    assert [s.description for s in stored] == [""]
+
+
+def test_a_file_secret_keeps_its_index_and_a_new_one_goes_after_the_kept_ones(quickstart_applied, stack, tmp_path):
+    # GIVEN secrets[1] 'ci' added by the CLI
+    quickstart_applied("client", "secret", "add", "client", "--description", "ci")
+    # WHEN the file renames secrets[0] and adds a third
+    config = write(tmp_path, """\
+        development: true
+        api_scopes: [{name: api1, display_name: My API}]
+        api_resources: [{name: api1, scopes: [api1]}]
+        clients:
+          - client_id: client
+            secrets:
+              - {value: another-secret, description: new}
+              - {value: secret, description: first}
+            allowed_scopes: [api1]
+        """)
+
+    result = quickstart_applied("apply", config, "--allow-development")
+
+    # THEN the diff names each secret, the indices of stored secrets do not move
+    assert lines(result.stdout)[1:3] == [
+        "changed  client        client: secrets (+1 -0: adds secrets[2] 'new'; updates secrets[0] 'first')",
+        "         client        client: secrets[1] 'ci' not in file (kept; --prune removes)",
+    ]
+    stored = DynamoDBStore(stack.table, stack.dynamodb, ttl=0).get_client("client").secrets
+    assert [s.description for s in stored] == ["first", "ci", "new"]
+    assert lines(quickstart_applied("apply", config, "--allow-development").stdout)[-1] == "no changes"
+
+
+def test_the_other_nested_lists_are_the_files_and_the_diff_names_each_element(quickstart_applied, stack, tmp_path):
+    # GIVEN the quickstart; WHEN a file changes a resource's scopes and a client's lists
+    config = write(tmp_path, """\
+        development: true
+        api_scopes: [{name: api1, display_name: My API}, {name: api2}]
+        api_resources: [{name: api1, scopes: [api2]}]
+        clients:
+          - client_id: client
+            secrets: [{value: secret}]
+            allowed_scopes: [api2]
+            claims: {tier: gold}
+        """)
+
+    result = quickstart_applied("apply", config, "--allow-development")
+
+    # THEN the file's lists replace the stored ones, each element named; a second apply changes nothing
+    assert lines(result.stdout)[1:4] == [
+        "added    api_scope     api2",
+        "changed  api_resource  api1: scopes (+api2 -api1)",
+        "changed  client        client: allowed_scopes (+api2 -api1), claims (+tier)",
+    ]
+    stored = DynamoDBStore(stack.table, stack.dynamodb, ttl=0)
+    assert (stored.get_client("client").allowed_scopes, stored.get_catalog().api_resources["api1"].scopes) == \
+        (("api2",), ("api2",))
+    assert lines(quickstart_applied("apply", config, "--allow-development").stdout)[-1] == "no changes"
 
 
 def test_an_invalid_config_lists_every_problem_with_its_path_and_exits_1(tokenvend, stack, tmp_path):

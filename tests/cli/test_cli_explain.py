@@ -10,6 +10,7 @@ from cli_support import invoke, lines
 
 HINT = ("hint      'api1' is the name of an ApiResource, not an ApiScope — define an ApiScope 'api1' "
         "and list it in that resource's scopes")
+SOURCE = "source    the table, read directly; in force on every warm function within 10 s (CacheTtlSeconds)"
 
 
 def test_explain_on_the_broken_quickstart_says_api1_is_a_resource_not_a_scope(broken_quickstart):
@@ -22,6 +23,7 @@ def test_explain_on_the_broken_quickstart_says_api1_is_a_resource_not_a_scope(br
         "scope     api1: refused — unknown: it is not a defined ApiScope",
         "result    invalid_scope: Refused scope 'api1' unknown: it is not a defined ApiScope.",
         HINT,
+        SOURCE,
     ]
 
 
@@ -41,6 +43,8 @@ def test_explain_on_the_broken_quickstart_without_scope(broken_quickstart):
                   "error_description": "No scope requested and the client has no allowed, enabled ApiScope.",
                   "reasons": ["the client has no allowed, enabled ApiScope"]},
         "hints": [HINT.removeprefix("hint      ")],
+        "source": "table",
+        "in_force_within_seconds": 10.0,
     }
 
 
@@ -54,6 +58,7 @@ def test_explain_a_granted_request_shows_the_scopes_and_aud(quickstart_applied):
         "scope     api1: granted",
         'aud       "api1"',
         "result    a token would be issued (expires_in 3600)",
+        SOURCE,
     ]
 
 
@@ -76,6 +81,7 @@ def test_explain_a_resource_that_is_not_there_is_invalid_target(quickstart_appli
     assert lines(result.stdout)[2:] == [
         "scope     api1: acceptable — but the request is refused",
         "result    invalid_target: Refused resource 'urn:nope' is not an enabled ApiResource.",
+        SOURCE,
     ]
 
 
@@ -101,13 +107,13 @@ def test_explain_client_failures_say_why_the_endpoint_would_not(quickstart_appli
 
     result = quickstart_applied("explain", "--client", "ghost", "--scope", "api1")
 
-    assert (result.exit_code, lines(result.stdout)) == (1, expected)
+    assert (result.exit_code, lines(result.stdout)) == (1, [*expected, SOURCE])
 
 
 def test_explain_an_over_long_scope_is_invalid_request_as_at_the_endpoint(quickstart_applied):
     result = quickstart_applied("explain", "--client", "client", "--scope", "a" * 301)
 
-    assert lines(result.stdout)[-1] == "result    invalid_request: The 'scope' parameter is longer than 300 characters."
+    assert lines(result.stdout)[-2] == "result    invalid_request: The 'scope' parameter is longer than 300 characters."
 
 
 @pytest.mark.usefixtures("aws")

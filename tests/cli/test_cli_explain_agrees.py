@@ -45,11 +45,11 @@ class ItemStore:
         items = [deserialize(serialize(RECORD_TO_ITEM[kind](record))) for kind, record in records]
         self.items = {(item["pk"], item["sk"]): item for item in items}
 
-    def get_client(self, client_id):
+    def get_client(self, client_id, *, fresh=False):
         item = self.items.get(tuple(client_key(client_id).values()))
         return ITEM_TO_RECORD["client"](item) if item else None
 
-    def get_catalog(self):
+    def get_catalog(self, *, fresh=False):
         kinds = [(config_item_kind(i), i) for i in self.items.values()]
         return Catalog.of([ITEM_TO_RECORD[k](i) for k, i in kinds if k == "api_scope"],
                           [ITEM_TO_RECORD[k](i) for k, i in kinds if k == "api_resource"])

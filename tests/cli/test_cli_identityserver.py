@@ -70,7 +70,7 @@ def test_an_imported_client_gets_a_token_with_its_identityserver_secret(tokenven
     # GIVEN the sample imported and applied
     output = tmp_path / "imported.yaml"
     assert invoke("import-identityserver", SAMPLE, "--output", str(output)).exit_code == 0
-    assert lines(tokenvend("apply", str(output)).stdout)[-1] == "applied: 7 added, 0 changed, 0 removed"
+    assert lines(tokenvend("apply", str(output)).stdout)[-1] == "applied: 7 added, 0 changed, 0 removed; in force on every warm function within 10 s (CacheTtlSeconds)"
 
     # WHEN billing asks for a token with the secret whose Sha256() IdentityServer stored
     store, signer = DynamoDBStore(stack.table, stack.dynamodb), LocalSigner()

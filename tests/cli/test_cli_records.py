@@ -12,6 +12,7 @@ from tokenvend.adapters.dynamodb import DynamoDBStore
 from cli_support import lines
 
 STORE_IT = "Store it now: it is shown only this once (the table keeps only its hash)."
+IN_FORCE = "in force on every warm function within 10 s (CacheTtlSeconds)"
 
 
 def client(stack, client_id):
@@ -24,9 +25,10 @@ def test_client_add_shows_the_generated_secret_once_and_stores_only_its_hash(qui
 
     # THEN its secret is printed once: 256 bits, 43 URL-safe characters
     assert (added.exit_code, added.stderr) == (0, "")
-    first, secret_line, store_it = lines(added.stdout)
+    first, secret_line, store_it, in_force = lines(added.stdout)
     secret = secret_line.removeprefix("client_secret: ")
     assert (first, store_it, len(secret)) == ("added client 'billing' with secrets[0]", STORE_IT, 43)
+    assert in_force == IN_FORCE
     stored = client(stack, "billing")
     assert client_secrets.verify_secret(secret, stored.secrets[0].hash)
     assert (stored.client_name, stored.allowed_scopes, stored.allowed_grant_types) == \
@@ -95,17 +97,18 @@ def test_client_secret_add_then_revoke_by_description_and_by_index(quickstart_ap
                                "--description", "rollover", "--json")
     data = json.loads(added.stdout)
     assert {k: v for k, v in data.items() if k != "client_secret"} == {
-        "client_id": "client", "index": 1, "description": "rollover", "expiration": "2030-06-01T00:00:00+00:00"}
+        "client_id": "client", "index": 1, "description": "rollover", "expiration": "2030-06-01T00:00:00+00:00",
+        "in_force_within_seconds": 10.0}
     stored = client(stack, "client").secrets
     assert client_secrets.verify_secret(data["client_secret"], stored[1].hash)
     assert client_secrets.verify_secret("secret", stored[0].hash)
 
     old = quickstart_applied("client", "secret", "revoke", "client", "0")
-    assert (old.exit_code, old.stdout, old.stderr) == (0, "revoked secrets[0] of client 'client'\n", "")
+    assert (old.exit_code, old.stdout, old.stderr) == (0, "revoked secrets[0] of client 'client'; " + IN_FORCE + "\n", "")
     assert [s.description for s in client(stack, "client").secrets] == ["rollover"]
 
     new = quickstart_applied("client", "secret", "revoke", "client", "rollover")
-    assert new.stdout == "revoked secrets[0] of client 'client'\n"
+    assert new.stdout == "revoked secrets[0] of client 'client'; " + IN_FORCE + "\n"
     assert new.stderr == ("Warning: client 'client' has no unexpired secret left and no jwks: "
                           "it cannot get a token\n")
     assert client(stack, "client").secrets == ()
@@ -126,11 +129,11 @@ def test_client_secret_errors(quickstart_applied):
 
 
 def test_enable_disable_remove(quickstart_applied, stack):
-    assert quickstart_applied("client", "disable", "client").stdout == "disabled client 'client'\n"
+    assert quickstart_applied("client", "disable", "client").stdout == "disabled client 'client'; " + IN_FORCE + "\n"
     assert client(stack, "client").enabled is False
-    assert quickstart_applied("client", "enable", "client").stdout == "enabled client 'client'\n"
+    assert quickstart_applied("client", "enable", "client").stdout == "enabled client 'client'; " + IN_FORCE + "\n"
     assert client(stack, "client").enabled is True
-    assert quickstart_applied("client", "remove", "client").stdout == "removed client 'client'\n"
+    assert quickstart_applied("client", "remove", "client").stdout == "removed client 'client'; " + IN_FORCE + "\n"
     assert client(stack, "client") is None
     again = quickstart_applied("client", "remove", "client")
     assert (again.exit_code, again.stderr) == (1, "Error: no client 'client' in table tokenvend-local-Table\n")
@@ -141,11 +144,11 @@ def test_scope_commands(quickstart_applied):
     invalid = quickstart_applied("scope", "add", "orders read")
     disabled = quickstart_applied("scope", "disable", "api1")
 
-    assert added.stdout == "added api scope 'orders.read'\n"
+    assert added.stdout == "added api scope 'orders.read'; " + IN_FORCE + "\n"
     assert (invalid.exit_code, lines(invalid.stderr)) == (1, [
         "Error: invalid api scope:",
         "  name: 'orders read' is not an RFC 6749 scope-token (no spaces, quotes or backslashes)"])
-    assert disabled.stdout == "disabled api scope 'api1'\n"
+    assert disabled.stdout == "disabled api scope 'api1'; " + IN_FORCE + "\n"
     assert lines(quickstart_applied("scope", "list").stdout) == [
         "NAME         ENABLED  IN_DISCOVERY  DISPLAY_NAME",
         "api1         no       yes           My API",
@@ -162,7 +165,7 @@ def test_a_scope_still_named_is_removed_only_with_force(quickstart_applied, stac
     assert (refused.exit_code, refused.stderr) == (1, (
         "Error: api scope 'api1' is still named (allowed for client 'client', listed by api resource 'api1'); "
         "remove those references first (edit the config and apply it) or pass --force\n"))
-    assert (forced.exit_code, forced.stdout) == (0, "removed api scope 'api1'\n")
+    assert (forced.exit_code, forced.stdout) == (0, "removed api scope 'api1'; " + IN_FORCE + "\n")
     assert forced.stderr == ("Warning: api scope 'api1' is still named (allowed for client 'client', listed by "
                              "api resource 'api1'); `tokenvend explain --client ID` shows what a client gets now\n")
 
@@ -173,7 +176,7 @@ def test_resource_commands(quickstart_applied):
     undefined = quickstart_applied("resource", "add", "urn:x", "--scope", "nope")
     empty = quickstart_applied("resource", "add", "urn:empty")
 
-    assert added.stdout == "added api resource 'https://orders.example.com'\n"
+    assert added.stdout == "added api resource 'https://orders.example.com'; " + IN_FORCE + "\n"
     assert (undefined.exit_code, lines(undefined.stderr)) == (1, [
         "Error: invalid api resource:", "  scopes[0]: 'nope' is not a defined api scope"])
     assert empty.stderr == ("Warning: api resource 'urn:empty' holds no api scope, so no token is issued for it; "
@@ -184,4 +187,4 @@ def test_resource_commands(quickstart_applied):
         "https://orders.example.com  yes      yes                api1",
         "urn:empty                   yes      no",
     ]
-    assert quickstart_applied("resource", "remove", "urn:empty").stdout == "removed api resource 'urn:empty'\n"
+    assert quickstart_applied("resource", "remove", "urn:empty").stdout == "removed api resource 'urn:empty'; " + IN_FORCE + "\n"

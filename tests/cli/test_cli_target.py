@@ -70,7 +70,7 @@ def test_the_running_local_stack_is_the_default_target_and_takes_a_development_c
     # THEN it goes to the local stack, development config and all
     assert (result.exit_code, result.stderr) == (0, "")
     assert lines(result.stdout)[0] == f"apply {QUICKSTART} to table {table} at {moto_server} (local stack)"
-    assert lines(result.stdout)[-1] == "applied: 3 added, 0 changed, 0 removed"
+    assert lines(result.stdout)[-1] == "applied: 3 added, 0 changed, 0 removed; in force on every warm function within 10 s (CacheTtlSeconds)"
     explained = invoke("explain", "--client", "client", "--json")
     assert json.loads(explained.stdout)["aud"] == "api1"
 

@@ -270,6 +270,12 @@ def test_functions_share_runtime_layer_and_environment(template):
     }
 
 
+def test_a_disabled_client_or_revoked_secret_stops_within_a_10_second_cache_ttl(template):
+    from tokenvend.adapters.dynamodb import DEFAULT_TTL
+
+    assert template["Parameters"]["CacheTtlSeconds"]["Default"] == DEFAULT_TTL == 10
+
+
 def test_layer_is_built_for_python313_on_arm64(template):
     layer = template["Resources"]["TokenvendLayer"]
 

@@ -54,10 +54,10 @@ class InMemoryStore:
     def from_config(cls, config: Config) -> "InMemoryStore":
         return cls(config.clients, config.catalog)
 
-    def get_client(self, client_id: str) -> Client | None:
+    def get_client(self, client_id: str, *, fresh: bool = False) -> Client | None:
         return self.clients.get(client_id)
 
-    def get_catalog(self) -> Catalog:
+    def get_catalog(self, *, fresh: bool = False) -> Catalog:
         return self.catalog
 
 

@@ -9,7 +9,7 @@ Variables (set by template.yaml; ``tokenvend dev`` and the sam env file set them
 - ``TOKENVEND_ISSUER``: https URL without a trailing slash; empty means
   ``https://{requestContext.domainName}``, API Gateway's own host field (never a
   client-sent header). Plain http is accepted only for loopback hosts, for local runs.
-- ``TOKENVEND_CACHE_TTL``: seconds a warm function keeps clients and the catalog (60).
+- ``TOKENVEND_CACHE_TTL``: seconds a warm function keeps clients, the catalog and key records (10).
 - ``AWS_ENDPOINT_URL``: boto3's own override, pointing every client at moto locally.
 """
 

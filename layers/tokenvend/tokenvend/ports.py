@@ -8,13 +8,16 @@ from .model import Catalog, Client
 
 
 class ClientStore(Protocol):
-    def get_client(self, client_id: str) -> Client | None:
-        """The client, or None when no such client exists."""
+    def get_client(self, client_id: str, *, fresh: bool = False) -> Client | None:
+        """The client, or None when no such client exists.
+
+        ``fresh=True`` is the second look before a refusal: a cached record is read again
+        unless the store read it very recently (a store bounds how often it re-reads)."""
 
 
 class CatalogStore(Protocol):
-    def get_catalog(self) -> Catalog:
-        """Every ApiScope and ApiResource."""
+    def get_catalog(self, *, fresh: bool = False) -> Catalog:
+        """Every ApiScope and ApiResource; ``fresh`` as for ``ClientStore.get_client``."""
 
 
 class Signer(Protocol):

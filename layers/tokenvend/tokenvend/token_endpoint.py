@@ -5,6 +5,12 @@ credentials ... The client credentials grant type MUST only be used by confident
 clients." Steps 1–2 read the request, 3 checks the grant type, 4 authenticates the
 client, 5 checks it may use the grant, 6–8 resolve scopes, resources and audience, and
 9 signs an RFC 9068 access token. The first failure raises; nothing is returned but data.
+
+The stores may answer from a cache. DESIGN.md: what is cached "never makes it refuse a
+request that the table would allow: before answering invalid_client for a known client or
+invalid_scope/invalid_target, it re-reads that record once ... and answers from the fresh
+read." So a step that would refuse is run once more over a second look (``fresh=True``;
+the store bounds how often that reads).
 """
 
 from __future__ import annotations
@@ -17,15 +23,41 @@ from typing import Callable
 from .audit import TokenAudit
 from .authenticate_client import authenticate_client, presented_client_id
 from .claims import access_token_claims, access_token_header, new_jti
-from .errors import InvalidRequest, OAuthError, UnauthorizedClient, UnsupportedGrantType
+from .errors import InvalidClient, InvalidRequest, OAuthError, UnauthorizedClient, UnsupportedGrantType
 from .jws import encode, signing_input
-from .model import CLIENT_CREDENTIALS
+from .model import CLIENT_CREDENTIALS, Client
 from .ports import CatalogStore, ClientStore, KeySource, ReplayCache
 from .resolution import parse_scope, resolve
 from .signing_limits import KMS_RAW_MESSAGE_LIMIT
 from .token_request import HttpRequest, read_token_request
 
 TOKEN_PATH = "/connect/token"
+
+
+class _SecondLook:
+    """The client store as its fresh read, for the second run of client authentication."""
+
+    def __init__(self, clients: ClientStore):
+        self._clients = clients
+
+    def get_client(self, client_id: str, *, fresh: bool = True) -> Client | None:
+        return self._clients.get_client(client_id, fresh=True)
+
+
+class _ThisRequest:
+    """The replay cache as one request sees it: an assertion ``jti`` this request already
+    recorded (on the first run of authentication) is not a replay on its second run."""
+
+    def __init__(self, replay: ReplayCache):
+        self._replay, self._recorded = replay, set()
+
+    def add_once(self, key: str, expires_at: int) -> bool:
+        if key in self._recorded:
+            return True
+        added = self._replay.add_once(key, expires_at)
+        if added:
+            self._recorded.add(key)
+        return added
 
 
 @dataclass
@@ -44,6 +76,21 @@ class TokenEndpoint:
             audit.failed(err)
             raise
 
+    def _authenticate(self, request, now: float, issuer: str):
+        """Step 4, run a second time over fresh reads when the first would answer invalid_client."""
+        replay = _ThisRequest(self.replay) if self.replay is not None else None
+
+        def run(clients: ClientStore):
+            return authenticate_client(
+                request, clients, now=datetime.fromtimestamp(now, timezone.utc), issuer=issuer,
+                token_endpoint=issuer + TOKEN_PATH, replay=replay,
+            )
+
+        try:
+            return run(self.clients)
+        except InvalidClient:
+            return run(_SecondLook(self.clients))
+
     def _handle(self, http: HttpRequest, issuer: str, audit: TokenAudit) -> dict:
         request = read_token_request(http)
         audit.grant_type = request.get("grant_type")
@@ -60,16 +107,18 @@ class TokenEndpoint:
 
         now = self.clock()
         audit.client_id = presented_client_id(request)
-        client, method = authenticate_client(
-            request, self.clients, now=datetime.fromtimestamp(now, timezone.utc), issuer=issuer,
-            token_endpoint=issuer + TOKEN_PATH, replay=self.replay,
-        )
+        client, method = self._authenticate(request, now, issuer)
         audit.client_id, audit.auth_method = client.client_id, method
 
         if CLIENT_CREDENTIALS not in client.allowed_grant_types:
             raise UnauthorizedClient("The client is not allowed the client_credentials grant.")
 
         decision = resolve(client, self.catalog.get_catalog(), scope, list(request.resources), issuer)
+        if decision.error is not None:
+            fresh = self.clients.get_client(client.client_id, fresh=True)
+            if fresh is not None and fresh.enabled:
+                client = fresh
+                decision = resolve(client, self.catalog.get_catalog(fresh=True), scope, list(request.resources), issuer)
         if decision.error is not None:
             raise decision.error
         audit.granted_scopes, audit.aud = decision.granted, decision.aud
