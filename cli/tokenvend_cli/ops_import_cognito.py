@@ -37,6 +37,7 @@ class Destination:
 
     issuer: str | None
     alias: bool | None
+    apply_options: str = ""  # how `tokenvend apply` reaches the same stack
 
 
 def read_pool(cognito, pool_id: str) -> tuple[dict, list[dict], list[dict]]:
@@ -59,7 +60,7 @@ def destination(issuer, stack, region, endpoint_url) -> Destination:
         found = aws_client("cloudformation", region, endpoint_url).describe_stacks(StackName=stack)["Stacks"][0]
         outputs = {o["OutputKey"]: o["OutputValue"] for o in found.get("Outputs", [])}
         parameters = {p["ParameterKey"]: p.get("ParameterValue") for p in found.get("Parameters", [])}
-        return Destination(outputs.get("Issuer"), parameters.get(ALIAS_PARAMETER) == "true")
+        return Destination(outputs.get("Issuer"), parameters.get(ALIAS_PARAMETER) == "true", f" --stack {stack}")
     try:
         state = local_state.read_state(local_state.STATE_FILE)
     except local_state.NoLocalStack:
@@ -82,7 +83,7 @@ def checklist(output: str, pool_id: str, pool: dict, config: dict, to: Destinati
         f"{plural(len(config['api_scopes']), 'api scope')}, {plural(len(config['clients']), 'client')} "
         "(secrets as hashes only).",
         "",
-        f"Next: tokenvend apply {output}",
+        f"Next: tokenvend apply {output}{to.apply_options}",
         "Callers keep their client id, secret and scope strings; their token URL changes:",
         f"  token URL  {old_url}  ->  {new_url}",
         "Each API whose JWT authorizer trusted the pool: Cognito tokens carry no aud, so its audience",

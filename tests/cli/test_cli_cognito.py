@@ -141,6 +141,7 @@ def test_a_named_stack_gives_the_issuer_and_whether_it_serves_cognitos_path(pool
     assert f"  token URL  https://acme-m2m.auth.us-east-1.amazoncognito.com/oauth2/token  ->  {token_url}" \
         in lines(result.stdout)
     assert f"    issuer    {pool.issuer}  ->  https://auth.example.com" in lines(result.stdout)
+    assert f"Next: tokenvend apply {tmp_path / 'out.yaml'} --stack tokenvend" in lines(result.stdout)
 
 
 def test_without_an_issuer_the_checklist_says_where_to_find_it(pool, tmp_path):
