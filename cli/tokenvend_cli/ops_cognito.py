@@ -64,13 +64,14 @@ class CognitoImporter:
             if name.startswith("custom:"):
                 self.note(f"UserPool.SchemaAttributes[{name}]", "custom user attributes have no equivalent "
                                                                 "(no user tokens); not imported")
-        for trigger, value in (pool.get("LambdaConfig") or {}).items():
-            where = f"UserPool.LambdaConfig.{trigger}"
-            if trigger in PRE_TOKEN_TRIGGERS:
-                self.note(where, "the pre-token-generation trigger has no equivalent (tokenvend runs no code at "
-                                 "token time); give a client static claims with `claims` instead")
-            elif value:
-                self.note(where, "user-pool triggers have no equivalent; not imported")
+        triggers = {k: v for k, v in (pool.get("LambdaConfig") or {}).items() if v and k != "KMSKeyID"}
+        pre_token = [k for k in PRE_TOKEN_TRIGGERS if k in triggers]
+        if pre_token:  # Cognito reports one trigger under both names
+            self.note(f"UserPool.LambdaConfig.{pre_token[0]}", "the pre-token-generation trigger has no equivalent "
+                      "(tokenvend runs no code at token time); give a client static claims with `claims` instead")
+        for trigger in triggers:
+            if trigger not in PRE_TOKEN_TRIGGERS:
+                self.note(f"UserPool.LambdaConfig.{trigger}", "user-pool triggers have no equivalent; not imported")
 
     def resource_server(self, server: dict, scopes: list[dict]) -> dict:
         identifier = server["Identifier"]

@@ -53,11 +53,11 @@ def read_pool(cognito, pool_id: str) -> tuple[dict, list[dict], list[dict]]:
     return pool, servers, apps
 
 
-def destination(issuer, stack, region, endpoint_url) -> Destination:
+def destination(issuer, stack, endpoint_url) -> Destination:
     if issuer:
         return Destination(issuer.rstrip("/"), None)
     if stack:
-        found = aws_client("cloudformation", region, endpoint_url).describe_stacks(StackName=stack)["Stacks"][0]
+        found = aws_client("cloudformation", None, endpoint_url).describe_stacks(StackName=stack)["Stacks"][0]
         outputs = {o["OutputKey"]: o["OutputValue"] for o in found.get("Outputs", [])}
         parameters = {p["ParameterKey"]: p.get("ParameterValue") for p in found.get("Parameters", [])}
         return Destination(outputs.get("Issuer"), parameters.get(ALIAS_PARAMETER) == "true", f" --stack {stack}")
@@ -118,7 +118,7 @@ def write_private(path: str, text: str, force: bool) -> None:
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False), metavar="FILE",
               help="The config to write (JSON when it ends in .json, else YAML); created mode 0600.")
 @click.option("--force", is_flag=True, help="Replace FILE if it exists.")
-@click.option("--region", envvar="AWS_REGION", help="AWS region [env AWS_REGION]; default: the pool id's.")
+@click.option("--region", help="The pool's region. Default: the one its id begins with.")
 @click.option("--endpoint-url", envvar="AWS_ENDPOINT_URL", metavar="URL", help="AWS endpoint override [env AWS_ENDPOINT_URL].")
 @click.option("--issuer", metavar="URL", help="tokenvend's issuer, for the checklist.")
 @click.option("--stack", metavar="NAME", help="The tokenvend stack: its Issuer output and CognitoTokenPath parameter.")
@@ -136,10 +136,10 @@ def import_cognito(user_pool_id, output, force, region, endpoint_url, issuer, st
       tokenvend import-cognito --user-pool-id us-east-1_AbCdEf123 --output tokenvend.yaml --stack tokenvend
       tokenvend apply tokenvend.yaml --stack tokenvend
     """
-    region = region or user_pool_id.split("_", 1)[0]
+    pool_region = region or user_pool_id.split("_", 1)[0]  # the id names it; AWS_REGION may be another's
     if os.path.exists(output) and not force:  # say so before reading any secret
         raise OpsError(f"{output} exists; give --force to replace it")
-    pool, servers, apps = read_pool(aws_client("cognito-idp", region, endpoint_url), user_pool_id)
+    pool, servers, apps = read_pool(aws_client("cognito-idp", pool_region, endpoint_url), user_pool_id)
     importer = CognitoImporter(user_pool_id)
     written, checked = importer.config(pool, servers, apps)
     fmt = "json" if output.lower().endswith(".json") else "yaml"
@@ -147,4 +147,4 @@ def import_cognito(user_pool_id, output, force, region, endpoint_url, issuer, st
                                              "import-cognito.\nSecrets are tokenvend hashes of the Cognito client "
                                              "secrets; callers keep their credentials."), force)
     report(importer.notes, checked)
-    click.echo(checklist(output, user_pool_id, pool, written, destination(issuer, stack, region, endpoint_url)))
+    click.echo(checklist(output, user_pool_id, pool, written, destination(issuer, stack, endpoint_url)))

@@ -252,3 +252,26 @@ def test_a_result_the_loader_refuses_lists_its_problems_and_exits_1(monkeypatch,
         "  clients[0].allowed_scopes[1]: 'urn:gone/x' is not a defined api scope",
     ]
     assert "short-secret" not in result.stderr + (tmp_path / "out.yaml").read_text()
+
+
+def test_each_lambda_trigger_is_named_once():
+    importer = CognitoImporter("us-east-1_x")
+    importer.pool({"LambdaConfig": {
+        "PreSignUp": "arn:aws:lambda:us-east-1:1:function:signup", "KMSKeyID": "arn:aws:kms:us-east-1:1:key/k",
+        "PreTokenGeneration": "arn:aws:lambda:us-east-1:1:function:pre",
+        "PreTokenGenerationConfig": {"LambdaVersion": "V2_0", "LambdaArn": "arn:aws:lambda:us-east-1:1:function:pre"}}})
+    assert importer.notes == [
+        "UserPool.LambdaConfig.PreTokenGeneration: the pre-token-generation trigger has no equivalent (tokenvend "
+        "runs no code at token time); give a client static claims with `claims` instead",
+        "UserPool.LambdaConfig.PreSignUp: user-pool triggers have no equivalent; not imported",
+    ]
+
+
+def test_the_pool_is_read_in_its_own_region_whatever_aws_region_says(pool, tmp_path, monkeypatch):
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+
+    result = import_pool(pool, tmp_path / "out.yaml")
+
+    assert result.exit_code == 0, result.stderr
+    assert len(yaml.safe_load((tmp_path / "out.yaml").read_text())["clients"]) == 2
