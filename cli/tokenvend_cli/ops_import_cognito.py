@@ -139,6 +139,7 @@ def import_cognito(user_pool_id, output, force, region, endpoint_url, issuer, st
     pool_region = region or user_pool_id.split("_", 1)[0]  # the id names it; AWS_REGION may be another's
     if os.path.exists(output) and not force:  # say so before reading any secret
         raise OpsError(f"{output} exists; give --force to replace it")
+    to = destination(issuer, stack, endpoint_url)  # a stack that is not there fails before anything is written
     pool, servers, apps = read_pool(aws_client("cognito-idp", pool_region, endpoint_url), user_pool_id)
     importer = CognitoImporter(user_pool_id)
     written, checked = importer.config(pool, servers, apps)
@@ -147,4 +148,4 @@ def import_cognito(user_pool_id, output, force, region, endpoint_url, issuer, st
                                              "import-cognito.\nSecrets are tokenvend hashes of the Cognito client "
                                              "secrets; callers keep their credentials."), force)
     report(importer.notes, checked)
-    click.echo(checklist(output, user_pool_id, pool, written, destination(issuer, stack, endpoint_url)))
+    click.echo(checklist(output, user_pool_id, pool, written, to))

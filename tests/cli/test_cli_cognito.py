@@ -275,3 +275,11 @@ def test_the_pool_is_read_in_its_own_region_whatever_aws_region_says(pool, tmp_p
 
     assert result.exit_code == 0, result.stderr
     assert len(yaml.safe_load((tmp_path / "out.yaml").read_text())["clients"]) == 2
+
+
+def test_a_stack_that_is_not_there_fails_before_anything_is_written(pool, tmp_path):
+    result = import_pool(pool, tmp_path / "out.yaml", "--stack", "missing")
+
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.startswith("Error: AWS DescribeStacks: ValidationError: ")
+    assert not (tmp_path / "out.yaml").exists()
