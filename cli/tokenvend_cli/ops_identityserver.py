@@ -237,7 +237,13 @@ def import_identityserver(appsettings, output):
         write_file(output, text)
     else:
         click.echo(text, nl=False)
-    for line in importer.notes:
+    report(importer.notes, config)
+
+
+def report(notes: list[str], config: dict) -> None:
+    """An importer's last step: each note on stderr, then the loader's verdict on the
+    config — every problem and exit 1 when it would refuse it."""
+    for line in notes:
         click.echo(line, err=True)
     try:
         parse_config(config)

@@ -172,6 +172,7 @@ class Template:
     def functions(self) -> list[FunctionSpec]:
         """Every AWS::Serverless::Function with its Globals applied and its HttpApi routes."""
         globals_ = self.data.get("Globals", {}).get("Function", {})
+        declared = self._declared_routes()
         specs = []
         for lid, resource in self.of_type("AWS::Serverless::Function").items():
             props = resource.get("Properties", {})
@@ -179,6 +180,7 @@ class Template:
             env.update(props.get("Environment", {}).get("Variables", {}))
             routes = [self._route(e.get("Properties") or {})
                       for e in props.get("Events", {}).values() if e.get("Type") == "HttpApi"]
+            routes += declared.get(lid, [])
             layers = [self._layer_dir(ref) for ref in props.get("Layers", globals_.get("Layers", []))]
             specs.append(FunctionSpec(
                 lid, (self.root / props["CodeUri"]).resolve(), props.get("Handler", globals_.get("Handler")),
@@ -188,6 +190,25 @@ class Template:
                 int(self.resolve(props.get("MemorySize", globals_.get("MemorySize", 128)))),
             ))
         return specs
+
+    def _declared_routes(self) -> dict[str, list[Route]]:
+        """Routes declared as ``AWS::ApiGatewayV2::Route`` resources — a route with a
+        Condition, which a SAM event cannot have — by the function their integration
+        invokes (``Target: !Sub integrations/${Integration}``, ``IntegrationUri: !GetAtt
+        Function.Arn``). One whose Condition is false is left out, as CloudFormation does."""
+        integrations = self.of_type("AWS::ApiGatewayV2::Integration")
+        routes: dict[str, list[Route]] = {}
+        for resource in self.of_type("AWS::ApiGatewayV2::Route").values():
+            props = resource.get("Properties", {})
+            target = props.get("Target")
+            target = target.get("Fn::Sub") if isinstance(target, dict) else target
+            match = re.fullmatch(r"integrations/\$\{(\w+)\}", target) if isinstance(target, str) else None
+            uri = integrations.get(match.group(1) if match else "", {}).get("Properties", {}).get("IntegrationUri")
+            function = uri.get("Fn::GetAtt", [None])[0] if isinstance(uri, dict) else None
+            if function:
+                method, _, path = str(props.get("RouteKey", "")).partition(" ")
+                routes.setdefault(function, []).append(Route(method.upper(), path) if path else Route("ANY", DEFAULT_ROUTE))
+        return routes
 
     @staticmethod
     def _route(props: dict) -> Route:

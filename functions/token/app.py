@@ -1,4 +1,5 @@
-"""POST /connect/token — the client credentials grant.
+"""POST /connect/token — the client credentials grant (and POST /oauth2/token, Cognito's
+path, on a stack deployed with CognitoTokenPath=true).
 
 Thin: the event becomes an ``HttpRequest``, the core's ``TokenEndpoint`` decides, and
 one structured log line records the request (never a secret, header or token). The
@@ -15,7 +16,7 @@ from tokenvend.adapters.aws import request_deadline
 from tokenvend.apigw import http_request, install_error_handlers, json_response
 from tokenvend.audit import TokenAudit
 from tokenvend.errors import NO_STORE_HEADERS, OAuthError
-from tokenvend.token_endpoint import TOKEN_PATH
+from tokenvend.token_endpoint import COGNITO_TOKEN_PATH, TOKEN_PATH
 
 logger = Logger()
 metrics = Metrics()
@@ -24,6 +25,7 @@ container = bootstrap.build()
 
 
 @app.route(TOKEN_PATH, method=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+@app.route(COGNITO_TOKEN_PATH, method=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
 def token():
     audit = TokenAudit()
     try:

@@ -32,6 +32,9 @@ from .signing_limits import KMS_RAW_MESSAGE_LIMIT
 from .token_request import HttpRequest, read_token_request
 
 TOKEN_PATH = "/connect/token"
+# Amazon Cognito's token path, served too when the stack sets CognitoTokenPath=true, so
+# callers moving from Cognito need change only the host of their token URL.
+COGNITO_TOKEN_PATH = "/oauth2/token"
 
 
 class _SecondLook:
