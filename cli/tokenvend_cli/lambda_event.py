@@ -75,8 +75,10 @@ def _joined(pairs) -> dict[str, str]:
 
 
 def build_event(call: HttpCall, route_key: str, *, request_id: str, epoch_ms: int,
-                api_id: str, account_id: str, path_parameters: dict | None = None) -> dict:
-    """The payload 2.0 event API Gateway would send for ``call`` on route ``route_key``."""
+                api_id: str, account_id: str, path_parameters: dict | None = None,
+                authorizer: dict | None = None) -> dict:
+    """The payload 2.0 event API Gateway would send for ``call`` on route ``route_key``;
+    ``authorizer`` is its ``requestContext.authorizer`` (a JWT authorizer's claims and scopes)."""
     cookies = []
     plain = []
     for name, value in call.headers:
@@ -117,6 +119,8 @@ def build_event(call: HttpCall, route_key: str, *, request_id: str, epoch_ms: in
         },
         "isBase64Encoded": False,
     }
+    if authorizer is not None:
+        event["requestContext"]["authorizer"] = authorizer
     if cookies:
         event["cookies"] = cookies
     if call.raw_query:
@@ -135,10 +139,10 @@ def build_event(call: HttpCall, route_key: str, *, request_id: str, epoch_ms: in
     return event
 
 
-def gateway_error(status: int, message: str, request_id: str) -> GatewayResponse:
+def gateway_error(status: int, message: str, request_id: str, headers: tuple = ()) -> GatewayResponse:
     """API Gateway's own answers: ``404 {"message":"Not Found"}``, ``500 {"message":"Internal Server Error"}``..."""
     body = json.dumps({"message": message}, separators=(",", ":")).encode()
-    return _finish(status, [("Content-Type", "application/json")], body, request_id)
+    return _finish(status, [("Content-Type", "application/json"), *headers], body, request_id)
 
 
 def _finish(status: int, headers: list, body: bytes, request_id: str) -> GatewayResponse:

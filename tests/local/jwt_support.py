@@ -1,0 +1,49 @@
+"""Tokens for the JWT authorizer tests: a local RSA (and EC) key, a JWKS holding it, and
+PyJWT to sign whatever claims a test needs."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+from tokenvend_cli.jwt_authorizer import JwtAuthorizer, RouteAuth
+
+ISSUER = "http://127.0.0.1:3000"
+RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+OTHER_RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+EC_KEY = ec.generate_private_key(ec.SECP256R1())
+KID = "key-1"
+AUTHORIZER = JwtAuthorizer("TokenvendJwt", ISSUER, ("api1",))
+ROUTE = RouteAuth(AUTHORIZER, ("api1",))
+
+
+def public_jwk(key=RSA_KEY, kid=KID) -> dict:
+    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    return {**jwk, "kid": kid, "alg": "RS256", "use": "sig"}
+
+
+def claims(**overrides) -> dict:
+    now = int(time.time())
+    base = {"iss": ISSUER, "aud": "api1", "client_id": "client", "scope": "api1", "iat": now, "nbf": now,
+            "exp": now + 3600, "jti": "j1", "sub": "client"}
+    base.update(overrides)
+    return {k: v for k, v in base.items() if v is not None}
+
+
+def token(key=RSA_KEY, kid=KID, alg="RS256", **overrides) -> str:
+    return jwt.encode(claims(**overrides), key, algorithm=alg, headers={"kid": kid})
+
+
+class FakeKeys:
+    """The issuer's JWKS in memory; records each lookup."""
+
+    def __init__(self, keys: dict[str, dict[str, dict]] | None = None):
+        self.keys = keys if keys is not None else {ISSUER: {KID: public_jwk()}}
+        self.lookups: list[tuple[str, str]] = []
+
+    def key(self, issuer, kid):
+        self.lookups.append((issuer, kid))
+        return self.keys.get(issuer, {}).get(kid)
