@@ -145,7 +145,8 @@ def authorize(value: str | None, auth: RouteAuth, keys, now: float) -> Verdict:
     checks: list[Check] = []
     authorizer = auth.authorizer
     if value is None or not value.strip():
-        checks.append(Check("token", False, "no " + authorizer.identity_source.rsplit(".", 1)[-1], "a token"))
+        checks.append(Check("token", False, "nothing: no " + authorizer.identity_source.rsplit(".", 1)[-1],
+                            "a token in " + authorizer.identity_source))
         return Verdict(checks)
     checks.append(Check("token", True))
     token = _bare(value)
@@ -153,7 +154,7 @@ def authorize(value: str | None, auth: RouteAuth, keys, now: float) -> Verdict:
         header = pyjwt.get_unverified_header(token)
         claims = pyjwt.decode(token, options={"verify_signature": False})
     except (pyjwt.PyJWTError, ValueError, TypeError):
-        checks.append(Check("jwt", False, "not a JWT", "a signed JWT (header.payload.signature)"))
+        checks.append(Check("jwt", False, "a value that is not a JWT", "a signed JWT (header.payload.signature)"))
         return Verdict(checks)
     checks.append(Check("jwt", True))
     alg = str(header.get("alg"))

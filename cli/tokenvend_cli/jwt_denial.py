@@ -132,7 +132,7 @@ def log_line(verdict: Verdict, auth: RouteAuth, route_key: str, hint_list: list[
     """One line for the log: status, route, the failed check, held vs wanted, hints."""
     failed = verdict.failed
     line = (f"{verdict.status} {route_key}: authorizer {auth.authorizer.name} denied: {failed.name} "
-            f"(token has {failed.held or '?'}; wants {failed.wanted or '?'})")
+            f"(the token holds {failed.held or '?'}; the authorizer wants {failed.wanted or '?'})")
     return line + "".join(f"; hint: {h}" for h in hint_list)
 
 

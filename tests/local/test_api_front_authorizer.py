@@ -50,7 +50,7 @@ def test_another_audience_is_401_with_api_gateways_header_and_a_log_line():
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == \
         'Bearer scope="" error="invalid_token" error_description="the token does not have a valid audience"'
-    assert "denied: aud (token has urn:api1; wants one of api1)" in log[0]
+    assert "denied: aud (the token holds urn:api1; the authorizer wants one of api1)" in log[0]
     assert "hint: the token's aud is the ApiResource name 'urn:api1'" in log[0]
     assert all(value not in line for line in log)
 
@@ -60,7 +60,7 @@ def test_a_missing_scope_is_403_forbidden():
     response = client.get("/identity", headers={"Authorization": f"Bearer {token(scope='api2')}"})
     assert response.status_code == 403
     assert response.get_data() == b'{"message":"Forbidden"}'
-    assert identity.events == [] and "denied: scope (token has api2; wants one of api1)" in log[0]
+    assert identity.events == [] and "denied: scope (the token holds api2; the authorizer wants one of api1)" in log[0]
 
 
 def test_an_open_route_needs_no_token_and_gets_no_authorizer_context():
