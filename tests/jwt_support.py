@@ -47,3 +47,36 @@ class FakeKeys:
     def key(self, issuer, kid):
         self.lookups.append((issuer, kid))
         return self.keys.get(issuer, {}).get(kid)
+
+
+class IssuerServer:
+    """An issuer's discovery document and JWKS on a loopback port (what API Gateway fetches)."""
+
+    def __init__(self, jwks: list[dict] | None = None):
+        import threading
+
+        from werkzeug.serving import make_server
+        from werkzeug.wrappers import Request, Response
+
+        self.jwks = jwks if jwks is not None else [public_jwk()]
+        self.requests: list[str] = []
+
+        @Request.application
+        def app(request):
+            self.requests.append(request.path)
+            if request.path == "/.well-known/openid-configuration":
+                body = {"issuer": self.url, "jwks_uri": self.url + "/jwks"}
+            elif request.path == "/jwks":
+                body = {"keys": self.jwks}
+            else:
+                return Response("{}", 404)
+            return Response(json.dumps(body), content_type="application/json")
+
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self):
+        self._server.shutdown()
+        self._server.server_close()
