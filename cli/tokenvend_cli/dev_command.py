@@ -18,7 +18,7 @@ import click
 
 from .lambda_containers import DEFAULT_CONTAINERS
 from .lambda_runtime import FunctionInitError
-from .local_api import MountedApi, call_lines, load_functions
+from .local_api import MountedApi, api_banner, load_functions, mount_api
 from .local_commands import GreedyPairsCommand, fail, load_env_file, shown
 from .local_state import STATE_FILE, remove_state, running_state, write_state
 from .template import DEFAULT_TEMPLATE, PROJECT_ROOT, Template
@@ -177,7 +177,7 @@ def _run_stack(host, port, moto_host, moto_port, template, config, config_path, 
                          account_id=template.pseudo["AWS::AccountId"], log=click.echo)
         server = make_front_server(front, sock)
         cleanup.callback(server.server_close)
-        mounted = _mount_api(api, host, port, issuer, table, moto.url, env_file, containers_per_function, cleanup) \
+        mounted = mount_api(api, host, port, issuer, table, moto.url, env_file, containers_per_function, cleanup) \
             if api else None
         write_state({
             "endpoint_url": moto.url, "region": REGION, "table": table, "signing_key_arn": key_arn,
@@ -194,45 +194,6 @@ def _run_stack(host, port, moto_host, moto_port, template, config, config_path, 
             pass
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # a second Ctrl-C must not cut the clean-up short
             signal.signal(signum, signal.SIG_IGN)
-
-
-def _mount_api(api, host, port, issuer, table, moto_url, env_file, size, cleanup) -> tuple:
-    """Serve the --api template on its own port; (its base URL, its front, its path)."""
-    from .api_front import ApiFront, listen, make_front_server
-    from .front_authorizer import FrontAuthorizer
-    from .local_api import hint_context, serve_in_thread
-    from .local_stack import LOCAL_CREDENTIALS, REGION, local_client
-
-    api_port = api.port if api.port is not None else (port + 1 if port else 0)
-    try:
-        sock = listen(host, api_port)
-    except OSError as exc:
-        fail(f"cannot listen on {host}:{api_port} for --api: {exc.strerror or exc} (pick another --api-port)", 2)
-    cleanup.callback(sock.close)
-    url = f"http://[{host}]:{sock.getsockname()[1]}" if ":" in host else f"http://{host}:{sock.getsockname()[1]}"
-    template = api.template(issuer)
-    base = {"AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION, **LOCAL_CREDENTIALS}
-    try:
-        functions = load_functions(template, lambda spec: base, REGION, env_file, size, cleanup)
-    except FunctionInitError as exc:
-        fail(f"--api {shown(api.path)}: {exc}", 1)
-    authorizer = FrontAuthorizer(context=hint_context(issuer, table, local_client("dynamodb", moto_url)),
-                                 log=click.echo)
-    front = ApiFront([(route, fn) for fn in functions for route in fn.spec.routes], api_id="local-api",
-                     account_id=template.pseudo["AWS::AccountId"], log=click.echo, authorizer=authorizer)
-    serve_in_thread(make_front_server(front, sock), cleanup)
-    return url, front, api.path
-
-
-def _api_banner(mounted, token_curl: str, state_option: str) -> str:
-    if not mounted:
-        return ""
-    url, front, path = mounted
-    route = next((r for r, _ in front.routes if r.auth), None)
-    explain = (f"tokenvend explain-token \"$TOKEN\" --api {shlex.quote(shown(path))} "
-               f"--route {shlex.quote(route.route_key)}{state_option}") if route else ""
-    return (f"\nThe API the token is for ({shown(path)}):\n{call_lines(token_curl, url, front)}\n"
-            + (f"Why a token is refused:\n  {explain}\n" if explain else ""))
 
 
 def _banner(config_path, config, template, front, moto_url, table, key_arn, issuer, base_url, state_file,
@@ -264,7 +225,7 @@ Issuer: {issuer}
 
 Get a token:
   {demo_curl(client, f'{base_url}/connect/token')}
-{_api_banner(mounted, demo_curl(client, f'{base_url}/connect/token'), invoke)}
+{api_banner(mounted, demo_curl(client, f'{base_url}/connect/token'), invoke)}
 The tokenvend CLI {where}:
   tokenvend client list{ops}
   {explain}{ops}

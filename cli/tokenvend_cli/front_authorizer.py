@@ -8,9 +8,9 @@ import time
 from urllib.parse import parse_qsl
 
 from .jwks_cache import IssuerKeys
-from .jwt_authorizer import authorizer_context, token_from
+from .jwt_authorizer import token_from
 from .jwt_denial import HintContext, judge, log_line, www_authenticate
-from .lambda_event import GatewayResponse, gateway_error
+from .lambda_event import GatewayResponse, authorizer_context, gateway_error
 from .template import Route
 
 MESSAGES = {401: "Unauthorized", 403: "Forbidden"}

@@ -26,7 +26,6 @@ Choices where API Gateway documents nothing (README "The sample API: choices"):
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 import jwt as pyjwt
@@ -204,25 +203,3 @@ def _time_checks(claims: dict, now: float) -> list[Check]:
     if "iat" in claims:
         checks.append(Check("iat", iat is not None and iat <= now, str(claims["iat"]), f"at or before {int(now)}"))
     return checks
-
-
-def claim_string(value) -> str:
-    """A claim as API Gateway hands it to the function: a string as is, a list like Go
-    prints a slice (``[a b]``), a number without a fraction as an integer, a boolean as
-    ``true``/``false``, an object as JSON (a choice: AWS documents none of these)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "[" + " ".join(claim_string(v) for v in value) + "]"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dict):
-        return json.dumps(value, separators=(",", ":"))
-    return str(value)
-
-
-def authorizer_context(claims: dict) -> dict:
-    """``requestContext.authorizer`` of the payload 2.0 event for an allowed token."""
-    return {"jwt": {"claims": {k: claim_string(v) for k, v in claims.items()}, "scopes": token_scopes(claims)}}

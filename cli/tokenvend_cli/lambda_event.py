@@ -1,4 +1,5 @@
-"""What API Gateway (HTTP API, payload format 2.0) hands a Lambda function, and what it
+"""What API Gateway (HTTP API, payload format 2.0) hands a Lambda function (with a JWT
+authorizer's claims and scopes, ``authorizer_context``), and what it
 makes of the function's answer — for the local API front.
 
 The rules are API Gateway's, from "Create AWS Lambda proxy integrations for HTTP APIs"
@@ -177,3 +178,27 @@ def gateway_response(result, request_id: str) -> GatewayResponse:
     except (TypeError, ValueError, AttributeError, binascii.Error):
         return gateway_error(500, "Internal Server Error", request_id)
     return _finish(status, headers, data, request_id)
+
+
+def claim_string(value) -> str:
+    """A claim as API Gateway hands it to the function: a string as is, a list like Go
+    prints a slice (``[a b]``), a number without a fraction as an integer, a boolean as
+    ``true``/``false``, an object as JSON (a choice: AWS documents none of these)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + " ".join(claim_string(v) for v in value) + "]"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dict):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
+
+
+def authorizer_context(claims: dict) -> dict:
+    """``requestContext.authorizer`` of the payload 2.0 event for an allowed token."""
+    from .jwt_authorizer import token_scopes
+
+    return {"jwt": {"claims": {k: claim_string(v) for k, v in claims.items()}, "scopes": token_scopes(claims)}}

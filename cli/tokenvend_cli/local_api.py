@@ -11,9 +11,12 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import click
+
 from .jwt_denial import HintContext
 from .lambda_containers import FunctionContainers
-from .lambda_runtime import function_environment, lambda_variables
+from .lambda_runtime import FunctionInitError, function_environment, lambda_variables
+from .local_commands import fail, shown
 from .template import Template
 from .template_auth import UnsupportedAuthorizer
 
@@ -109,3 +112,41 @@ def call_lines(token_curl: str, api_url: str, front) -> str:
     return (f"{lines}\n\nGet a token and call {target.path} with it:\n"
             f"  TOKEN=$({token_curl} | {TOKEN_FROM_RESPONSE})\n"
             f"  curl -s -H \"Authorization: Bearer $TOKEN\" {shlex.quote(api_url + target.path)}")
+
+
+def mount_api(api, host, port, issuer, table, moto_url, env_file, size, cleanup) -> tuple:
+    """Serve the --api template on its own port; (its base URL, its front, its path)."""
+    from .api_front import ApiFront, listen, make_front_server
+    from .front_authorizer import FrontAuthorizer
+    from .local_stack import LOCAL_CREDENTIALS, REGION, local_client
+
+    api_port = api.port if api.port is not None else (port + 1 if port else 0)
+    try:
+        sock = listen(host, api_port)
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{api_port} for --api: {exc.strerror or exc} (pick another --api-port)", 2)
+    cleanup.callback(sock.close)
+    url = f"http://[{host}]:{sock.getsockname()[1]}" if ":" in host else f"http://{host}:{sock.getsockname()[1]}"
+    template = api.template(issuer)
+    base = {"AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION, **LOCAL_CREDENTIALS}
+    try:
+        functions = load_functions(template, lambda spec: base, REGION, env_file, size, cleanup)
+    except FunctionInitError as exc:
+        fail(f"--api {shown(api.path)}: {exc}", 1)
+    authorizer = FrontAuthorizer(context=hint_context(issuer, table, local_client("dynamodb", moto_url)),
+                                 log=click.echo)
+    front = ApiFront([(route, fn) for fn in functions for route in fn.spec.routes], api_id="local-api",
+                     account_id=template.pseudo["AWS::AccountId"], log=click.echo, authorizer=authorizer)
+    serve_in_thread(make_front_server(front, sock), cleanup)
+    return url, front, api.path
+
+
+def api_banner(mounted, token_curl: str, state_option: str) -> str:
+    if not mounted:
+        return ""
+    url, front, path = mounted
+    route = next((r for r, _ in front.routes if r.auth), None)
+    explain = (f"tokenvend explain-token \"$TOKEN\" --api {shlex.quote(shown(path))} "
+               f"--route {shlex.quote(route.route_key)}{state_option}") if route else ""
+    return (f"\nThe API the token is for ({shown(path)}):\n{call_lines(token_curl, url, front)}\n"
+            + (f"Why a token is refused:\n  {explain}\n" if explain else ""))
