@@ -13,7 +13,7 @@ present"); ``exp`` after, ``nbf`` and ``iat`` before the current time; ``scope``
 ``scp`` must include at least one of the route's ``authorizationScopes``. "If any of these
 steps fail, API Gateway denies the API request."
 
-Choices where API Gateway documents nothing (README "The sample API: choices"):
+Choices where API Gateway documents nothing (README "The choices where API Gateway documents nothing"):
 - The order: ``iss`` is checked right after the algorithm and before the key, since the
   key is looked up in the configured issuer's JWKS — a token of another issuer is named
   for its ``iss``, not for a key that could not be there. Every check is still evaluated
