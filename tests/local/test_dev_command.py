@@ -122,3 +122,13 @@ def test_the_api_banner_prints_the_two_curls_that_call_identity():
         f"  TOKEN=$({curl} | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')",
         '  curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:3001/identity',
     ]
+
+
+def test_the_mounted_apis_issuer_is_the_local_one_unless_overridden():
+    from tokenvend_cli.local_api import MountedApi
+
+    api1 = PROJECT_ROOT / "examples" / "api1" / "template.yaml"
+    local = MountedApi(api1).template("http://127.0.0.1:3000").functions()[0].routes[0].auth.authorizer
+    deployed = MountedApi(api1, {"Issuer": "https://auth.example.com"}).template("http://127.0.0.1:3000")
+    assert local.issuer == "http://127.0.0.1:3000"
+    assert deployed.functions()[0].routes[0].auth.authorizer.issuer == "https://auth.example.com"
