@@ -16,9 +16,9 @@ $(STAMP): pyproject.toml layers/tokenvend/requirements.txt
 
 install: $(STAMP)
 
-## run: the token service on the local stack (moto + an API front serving template.yaml's routes)
+## run: the token service on the local stack (moto + an API front serving template.yaml's routes), with examples/api1 on the next port
 run: install
-	$(BIN)/tokenvend dev --config examples/quickstart.yaml
+	$(BIN)/tokenvend dev --config examples/quickstart.yaml --api examples/api1/template.yaml
 
 ## test: every test, including the template checks (cfn-lint, sam validate --lint, sam build)
 test: install

@@ -33,9 +33,14 @@ class ApiFront:
     """A WSGI application serving ``(route, function)`` pairs."""
 
     def __init__(self, routes: list[tuple[Route, LocalFunction]], *, api_id: str = "local",
-                 account_id: str = "123456789012", log=print):
+                 account_id: str = "123456789012", log=print, authorizer=None):
         self.routes = sorted(routes, key=lambda pair: pair[0].precedence)
         self.api_id, self.account_id, self.log = api_id, account_id, log
+        self.authorizer = authorizer  # front_authorizer.FrontAuthorizer, for routes with a JWT authorizer
+        if self.authorizer is None and any(route.auth for route, _ in self.routes):
+            from .front_authorizer import FrontAuthorizer
+
+            self.authorizer = FrontAuthorizer(log=log)
 
     def find(self, method: str, path: str):
         """The route API Gateway would pick, its function and path parameters; None if none."""
@@ -65,6 +70,12 @@ class ApiFront:
         if found is None:
             return gateway_error(404, "Not Found", request_id)
         route, function, parameters = found
+        authorizer = None
+        if route.auth is not None:  # API Gateway authorizes before it reads the integration
+            denied, authorizer = self.authorizer(route, request.headers.items(), environ.get("QUERY_STRING", ""),
+                                                 request_id)
+            if denied is not None:
+                return denied
         call = HttpCall(
             method=request.method, raw_path=raw_path,
             raw_query=environ.get("QUERY_STRING", ""),
@@ -73,7 +84,8 @@ class ApiFront:
             port=int(environ.get("SERVER_PORT") or 0),
         )
         event = build_event(call, route.route_key, request_id=request_id, epoch_ms=int(time.time() * 1000),
-                            api_id=self.api_id, account_id=self.account_id, path_parameters=parameters)
+                            api_id=self.api_id, account_id=self.account_id, path_parameters=parameters,
+                            authorizer=authorizer)
         try:
             result = function.invoke(event, function.context())
         except Exception:

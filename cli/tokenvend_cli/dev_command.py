@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shlex
 import signal
 import sys
@@ -15,9 +16,10 @@ from pathlib import Path
 
 import click
 
-from .lambda_containers import DEFAULT_CONTAINERS, FunctionContainers
-from .lambda_runtime import FunctionInitError, function_environment, lambda_variables
-from .local_commands import fail, load_env_file, shown
+from .lambda_containers import DEFAULT_CONTAINERS
+from .lambda_runtime import FunctionInitError
+from .local_api import MountedApi, api_banner, load_functions, mount_api
+from .local_commands import GreedyPairsCommand, fail, load_env_file, shown
 from .local_state import STATE_FILE, remove_state, running_state, write_state
 from .template import DEFAULT_TEMPLATE, PROJECT_ROOT, Template
 
@@ -29,17 +31,24 @@ class Stopped(Exception):
     """SIGTERM or SIGHUP: stop like Ctrl-C."""
 
 
-def _parameters(template_path: Path, overrides: tuple[str, ...]) -> dict[str, str]:
-    """``Key=Value`` pairs (``sam --parameter-overrides`` style), checked against the template."""
+def _parameters(template_path: Path, overrides: tuple[str, ...], option="--parameter-overrides") -> dict[str, str]:
+    """``Key=Value`` pairs as sam takes them (space-separated in one value, shell-quoted
+    where a value has spaces, or ``ParameterKey=K,ParameterValue=V``; the option may repeat),
+    checked against the template."""
     declared = Template(template_path).data.get("Parameters", {})
     values = {}
-    for pair in " ".join(overrides).split():
-        name, sep, value = pair.partition("=")
+    try:
+        pairs = [pair for value in overrides for pair in shlex.split(value)]
+    except ValueError as exc:
+        fail(f"{option}: {exc}", 2)
+    for pair in pairs:
+        long_form = re.fullmatch(r"ParameterKey=([^,]*),ParameterValue=(.*)", pair)
+        name, sep, value = (long_form.group(1), "=", long_form.group(2)) if long_form else pair.partition("=")
         if not sep or name not in declared:
-            fail(f"--parameter-overrides {pair!r}: the template's parameters are {', '.join(declared)}", 2)
+            fail(f"{option} {pair!r}: the template's parameters are {', '.join(declared)}", 2)
         allowed = declared[name].get("AllowedValues")
         if allowed and value not in [str(a) for a in allowed]:
-            fail(f"--parameter-overrides {name}={value}: allowed values are {', '.join(map(str, allowed))}", 2)
+            fail(f"{option} {name}={value}: allowed values are {', '.join(map(str, allowed))}", 2)
         values[name] = value
     return values
 
@@ -55,7 +64,7 @@ def _on_stop_signal(signum, _frame):
     raise Stopped(signal.Signals(signum).name)
 
 
-@click.command("dev")
+@click.command("dev", cls=GreedyPairsCommand)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address the API listens on (loopback: the issuer is http).")
 @click.option("--port", default=3000, show_default=True, type=click.IntRange(0, 65535), help="Port of the API (sam local's).")
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -75,9 +84,15 @@ def _on_stop_signal(signum, _frame):
 @click.option("--containers", "containers_per_function", default=DEFAULT_CONTAINERS, show_default=True,
               type=click.IntRange(1, 16), help="Warm containers (worker processes) per function: how many of "
               "its requests run at once.")
+@click.option("--api", "api_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Also serve this SAM template's HttpApi (e.g. examples/api1/template.yaml), its JWT "
+              "authorizers enforced, its Issuer parameter set to the local issuer.")
+@click.option("--api-port", type=click.IntRange(0, 65535), help="Port of the --api template (default: --port + 1).")
+@click.option("--api-parameter-overrides", multiple=True, metavar="KEY=VALUE",
+              help="The --api template's parameters, e.g. Issuer=https://... (sam's syntax).")
 @click.option("--exit-with-parent", is_flag=True, hidden=True, help="Stop when the parent process exits (tests).")
 def dev(host, port, config_path, env_vars, parameter_overrides, moto_port, moto_host, template_path, state_file,
-        containers_per_function, exit_with_parent):
+        containers_per_function, api_path, api_port, api_parameter_overrides, exit_with_parent):
     """Run the whole stack locally, without Docker: a moto server for DynamoDB and KMS,
     the template's table and signing key on it, CONFIG written to the table, and the
     template's HttpApi routes served on HOST:PORT by the functions themselves.
@@ -89,6 +104,7 @@ def dev(host, port, config_path, env_vars, parameter_overrides, moto_port, moto_
       tokenvend dev
       tokenvend dev --port 3001 --config my-clients.yaml
       tokenvend dev --parameter-overrides CacheTtlSeconds=0 SigningAlgorithm=ES256
+      tokenvend dev --api examples/api1/template.yaml    # api1 on port 3001
       tokenvend dev --moto-port 5050    # for sam local with env.local.json
     """
     from tokenvend.config import ConfigError, load_config
@@ -103,6 +119,10 @@ def dev(host, port, config_path, env_vars, parameter_overrides, moto_port, moto_
             click.echo(f"{shown(config_path)}: {problem}", err=True)
         sys.exit(1)
     template = Template(template_path, parameters=_parameters(template_path, parameter_overrides))
+    api = MountedApi(api_path, _parameters(api_path, api_parameter_overrides, "--api-parameter-overrides"),
+                     api_port) if api_path else None
+    if api and (problem := api.check()):
+        fail(problem, 2)
     other = running_state(state_file)
     if other and other.get("pid") != os.getpid():
         fail(f"a local stack is already running (pid {other['pid']}, {other.get('api_url')}); "
@@ -117,14 +137,14 @@ def dev(host, port, config_path, env_vars, parameter_overrides, moto_port, moto_
     without_foreign_aws_settings()
     try:
         _run_stack(host, port, moto_host, moto_port, template, config, config_path, env_file, state_file,
-                   containers_per_function)
+                   containers_per_function, api)
     except (Stopped, KeyboardInterrupt):  # stopped while starting
         pass
     click.echo("tokenvend dev: stopping")
 
 
 def _run_stack(host, port, moto_host, moto_port, template, config, config_path, env_file, state_file,
-               containers_per_function=DEFAULT_CONTAINERS):
+               containers_per_function=DEFAULT_CONTAINERS, api: MountedApi | None = None):
     """Start moto, provision, seed, load the functions, serve; undo each step on the way out."""
     from .api_front import ApiFront, listen, make_front_server
     from .local_stack import REGION, MotoServer, local_environment, provision_local, seed_local, table_and_key
@@ -146,29 +166,28 @@ def _run_stack(host, port, moto_host, moto_port, template, config, config_path, 
         provision_local(template, moto.url)
         table, key_arn = table_and_key(template)
         seed_local(config, table, moto.url)
-        functions = []
-        for spec in template.functions():
-            env = function_environment(spec, local_environment(spec, moto.url, REGION, base_url), env_file)
-            containers = FunctionContainers(spec, {**lambda_variables(spec, REGION), **env}, size=containers_per_function,
-                                            account_id=template.pseudo["AWS::AccountId"])
-            cleanup.callback(containers.close)
-            try:
-                functions.append(containers.load())
-            except FunctionInitError as exc:
-                fail(f"{exc}", 1)
+        try:
+            functions = load_functions(template, lambda spec: local_environment(spec, moto.url, REGION, base_url),
+                                       REGION, env_file, containers_per_function, cleanup)
+        except FunctionInitError as exc:
+            fail(f"{exc}", 1)
         # an empty TOKENVEND_ISSUER makes the functions derive https://{Host header}
         issuer = (functions[0].env.get("TOKENVEND_ISSUER") if functions else "") or base_url.replace("http:", "https:", 1)
         front = ApiFront([(route, fn) for fn in functions for route in fn.spec.routes],
                          account_id=template.pseudo["AWS::AccountId"], log=click.echo)
         server = make_front_server(front, sock)
         cleanup.callback(server.server_close)
+        mounted = mount_api(api, host, port, issuer, table, moto.url, env_file, containers_per_function, cleanup) \
+            if api else None
         write_state({
             "endpoint_url": moto.url, "region": REGION, "table": table, "signing_key_arn": key_arn,
             "issuer": issuer, "pid": os.getpid(), "api_url": base_url,
             "parameters": template.parameters, "physical": template.physical,
+            **({"mounted_api": {"template": str(api.path.resolve()), "url": mounted[0]}} if mounted else {}),
         }, state_file)
         cleanup.callback(remove_state, state_file)
-        click.echo(_banner(config_path, config, template, front, moto.url, table, key_arn, issuer, base_url, state_file))
+        click.echo(_banner(config_path, config, template, front, moto.url, table, key_arn, issuer, base_url, state_file,
+                           mounted))
         try:
             server.serve_forever()  # returns on Ctrl-C: werkzeug swallows KeyboardInterrupt
         except Stopped:
@@ -177,7 +196,8 @@ def _run_stack(host, port, moto_host, moto_port, template, config, config_path, 
             signal.signal(signum, signal.SIG_IGN)
 
 
-def _banner(config_path, config, template, front, moto_url, table, key_arn, issuer, base_url, state_file) -> str:
+def _banner(config_path, config, template, front, moto_url, table, key_arn, issuer, base_url, state_file,
+            mounted=None) -> str:
     from .local_stack import LOCAL_CREDENTIALS, REGION, demo_client, demo_curl
 
     width = max((len(route.path) for route, _ in front.routes), default=0) + len(base_url)
@@ -188,8 +208,8 @@ def _banner(config_path, config, template, front, moto_url, table, key_arn, issu
     if Path(state_file).resolve() == STATE_FILE.resolve():
         where, ops, invoke = f"targets this stack by default (it reads {shown(state_file)})", "", ""
     else:
-        where = f"targets this stack with these options (its state is in {shown(state_file)})"
-        ops, invoke = f" --table {table} --endpoint-url {moto_url} --region {REGION}", f" --state-file {shown(state_file)}"
+        where = f"targets this stack with --state-file {shown(state_file)}"
+        ops = invoke = f" --state-file {shown(state_file)}"
     credentials = " ".join(f"{k}={v}" for k, v in LOCAL_CREDENTIALS.items())
     counts = (f"{len(config.api_scopes)} api scope(s), {len(config.api_resources)} api resource(s), "
               f"{len(config.clients)} client(s)")
@@ -205,7 +225,7 @@ Issuer: {issuer}
 
 Get a token:
   {demo_curl(client, f'{base_url}/connect/token')}
-
+{api_banner(mounted, demo_curl(client, f'{base_url}/connect/token'), invoke)}
 The tokenvend CLI {where}:
   tokenvend client list{ops}
   {explain}{ops}

@@ -1,4 +1,5 @@
-"""What API Gateway (HTTP API, payload format 2.0) hands a Lambda function, and what it
+"""What API Gateway (HTTP API, payload format 2.0) hands a Lambda function (with a JWT
+authorizer's claims and scopes, ``authorizer_context``), and what it
 makes of the function's answer — for the local API front.
 
 The rules are API Gateway's, from "Create AWS Lambda proxy integrations for HTTP APIs"
@@ -75,8 +76,10 @@ def _joined(pairs) -> dict[str, str]:
 
 
 def build_event(call: HttpCall, route_key: str, *, request_id: str, epoch_ms: int,
-                api_id: str, account_id: str, path_parameters: dict | None = None) -> dict:
-    """The payload 2.0 event API Gateway would send for ``call`` on route ``route_key``."""
+                api_id: str, account_id: str, path_parameters: dict | None = None,
+                authorizer: dict | None = None) -> dict:
+    """The payload 2.0 event API Gateway would send for ``call`` on route ``route_key``;
+    ``authorizer`` is its ``requestContext.authorizer`` (a JWT authorizer's claims and scopes)."""
     cookies = []
     plain = []
     for name, value in call.headers:
@@ -117,6 +120,8 @@ def build_event(call: HttpCall, route_key: str, *, request_id: str, epoch_ms: in
         },
         "isBase64Encoded": False,
     }
+    if authorizer is not None:
+        event["requestContext"]["authorizer"] = authorizer
     if cookies:
         event["cookies"] = cookies
     if call.raw_query:
@@ -135,10 +140,10 @@ def build_event(call: HttpCall, route_key: str, *, request_id: str, epoch_ms: in
     return event
 
 
-def gateway_error(status: int, message: str, request_id: str) -> GatewayResponse:
+def gateway_error(status: int, message: str, request_id: str, headers: tuple = ()) -> GatewayResponse:
     """API Gateway's own answers: ``404 {"message":"Not Found"}``, ``500 {"message":"Internal Server Error"}``..."""
     body = json.dumps({"message": message}, separators=(",", ":")).encode()
-    return _finish(status, [("Content-Type", "application/json")], body, request_id)
+    return _finish(status, [("Content-Type", "application/json"), *headers], body, request_id)
 
 
 def _finish(status: int, headers: list, body: bytes, request_id: str) -> GatewayResponse:
@@ -173,3 +178,27 @@ def gateway_response(result, request_id: str) -> GatewayResponse:
     except (TypeError, ValueError, AttributeError, binascii.Error):
         return gateway_error(500, "Internal Server Error", request_id)
     return _finish(status, headers, data, request_id)
+
+
+def claim_string(value) -> str:
+    """A claim as API Gateway hands it to the function: a string as is, a list like Go
+    prints a slice (``[a b]``), a number without a fraction as an integer, a boolean as
+    ``true``/``false``, an object as JSON (a choice: AWS documents none of these)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + " ".join(claim_string(v) for v in value) + "]"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dict):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
+
+
+def authorizer_context(claims: dict) -> dict:
+    """``requestContext.authorizer`` of the payload 2.0 event for an allowed token."""
+    from .jwt_authorizer import token_scopes
+
+    return {"jwt": {"claims": {k: claim_string(v) for k, v in claims.items()}, "scopes": token_scopes(claims)}}

@@ -29,6 +29,39 @@ def shown(path: Path) -> str:
     return str(path)
 
 
+GREEDY_OPTIONS = ("--parameter-overrides", "--api-parameter-overrides")
+
+
+def greedy_pairs(args: list[str], options=GREEDY_OPTIONS) -> list[str]:
+    """sam's ``--parameter-overrides A=x B=y``: the ``KEY=VALUE`` words after the option,
+    up to the next option, are its one value (click would take ``B=y`` for an argument)."""
+    out: list[str] = []
+    collecting = False
+    for arg in args:
+        if collecting and not arg.startswith("-") and "=" in arg:
+            out[-1] += " " + arg
+            continue
+        collecting = False
+        if arg in options:
+            out += [arg, ""]
+            collecting = True
+        elif arg.split("=", 1)[0] in options:
+            name, value = arg.split("=", 1)
+            out += [name, value]
+            collecting = True
+        else:
+            out.append(arg)
+    return [a.strip() if i and out[i - 1] in options else a for i, a in enumerate(out)]
+
+
+class GreedyPairsCommand(click.Command):
+    """A command whose ``--parameter-overrides`` takes sam's space-separated pairs as well
+    as repeated options."""
+
+    def parse_args(self, ctx, args):
+        return super().parse_args(ctx, greedy_pairs(list(args)))
+
+
 def load_env_file(path) -> dict:
     try:
         return read_env_file(path) if path else {}

@@ -9,7 +9,7 @@ import click
 
 COMMAND_MODULES = (
     "tokenvend_cli.local_commands",     # dev, invoke
-    "tokenvend_cli.operator_commands",  # apply, export, client, scope, resource, explain, token, import-*
+    "tokenvend_cli.operator_commands",  # apply, export, client, scope, resource, explain(-token), token, import-*
 )
 
 

@@ -1,6 +1,6 @@
 """The operator's commands: config as code (apply, export), records one at a time
-(client, scope, resource), signing keys (key), and answers (explain, token, import-identityserver,
-import-cognito).
+(client, scope, resource), signing keys (key), and answers (explain, explain-token, token,
+import-identityserver, import-cognito).
 
 Each lives in an ``ops_`` module; ``register`` adds them to the ``tokenvend`` group.
 """
@@ -14,11 +14,12 @@ def register(cli: click.Group) -> None:
     from .ops_add import groups
     from .ops_apply import apply, export
     from .ops_explain import explain_command
+    from .ops_explain_token import explain_token
     from .ops_identityserver import import_identityserver
     from .ops_import_cognito import import_cognito
     from .ops_keys import key_group
     from .ops_token import token
 
-    for command in (apply, export, *groups(), key_group(), explain_command, token, import_identityserver,
-                    import_cognito):
+    for command in (apply, export, *groups(), key_group(), explain_command, explain_token, token,
+                    import_identityserver, import_cognito):
         cli.add_command(command)

@@ -2,7 +2,8 @@
 
 In order: ``--stack NAME`` (the Outputs ``TableName``, ``SigningKeyArn`` and ``Issuer`` of
 a deployed CloudFormation stack); ``--table`` or ``TOKENVEND_TABLE``; else the running
-local stack, from ``.local/stack.json`` (written by ``tokenvend dev``). ``--region``
+local stack, from ``.local/stack.json`` (written by ``tokenvend dev``), or from the file
+``--state-file`` names (a stack started with ``tokenvend dev --state-file``). ``--region``
 (``AWS_REGION``) and ``--endpoint-url`` (``AWS_ENDPOINT_URL``) apply to all three; without
 them boto3 finds the region and credentials as it always does (profile, SSO, role).
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import boto3
@@ -69,10 +71,10 @@ def aws_client(service: str, region: str | None, endpoint_url: str | None):
                         config=client_config(), **credentials)
 
 
-def local_stack() -> dict:
-    """The running local stack (``.local/stack.json``, see ``local_state``), or an error."""
+def local_stack(state_file=None) -> dict:
+    """The running local stack (``.local/stack.json`` or ``state_file``, see ``local_state``), or an error."""
     try:
-        return local_state.read_state(local_state.STATE_FILE)
+        return local_state.read_state(Path(state_file) if state_file else local_state.STATE_FILE)
     except local_state.NoLocalStack as exc:
         raise OpsError(f"no target: give --table NAME (or TOKENVEND_TABLE) or --stack NAME; {exc}", EXIT_AWS) from None
 
@@ -95,7 +97,8 @@ def cache_ttl(parameters: dict) -> float:
         return DEFAULT_TTL
 
 
-def resolve_target(table=None, region=None, endpoint_url=None, stack=None, *, table_from_env=False) -> Target:
+def resolve_target(table=None, region=None, endpoint_url=None, stack=None, *, table_from_env=False,
+                   state_file=None) -> Target:
     if stack:
         if table and not table_from_env:
             raise OpsError("give --table or --stack, not both")
@@ -106,10 +109,16 @@ def resolve_target(table=None, region=None, endpoint_url=None, stack=None, *, ta
                       outputs.get("SigningKeyArn"), f"stack {stack}", cache_ttl(parameters))
     if table:
         return Target(table, region, endpoint_url, source="TOKENVEND_TABLE" if table_from_env else "--table")
-    local = local_stack()
+    local = local_stack(state_file)
     return Target(local["table"], region or local.get("region"), endpoint_url or local.get("endpoint_url"),
                   local.get("issuer"), local.get("signing_key_arn"), "local stack",
                   cache_ttl(local.get("parameters") or {}))
+
+
+state_file_option = click.option(
+    "--state-file", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
+    help="The state file of a local stack started with `tokenvend dev --state-file PATH` "
+         "(default: .local/stack.json).")
 
 
 def target_options(command):
@@ -124,10 +133,11 @@ def target_options(command):
                   help="AWS endpoint override, e.g. a moto server [env AWS_ENDPOINT_URL].")
     @click.option("--stack", "stack", metavar="NAME",
                   help="A deployed stack: read its TableName, SigningKeyArn and Issuer outputs.")
+    @state_file_option
     @functools.wraps(command)
-    def wrapper(*args, table, region, endpoint_url, stack, **kwargs):
+    def wrapper(*args, table, region, endpoint_url, stack, state_file, **kwargs):
         from_env = click.get_current_context().get_parameter_source("table") == ParameterSource.ENVIRONMENT
-        target = resolve_target(table, region, endpoint_url, stack, table_from_env=from_env)
+        target = resolve_target(table, region, endpoint_url, stack, table_from_env=from_env, state_file=state_file)
         return command(*args, target=target, **kwargs)
 
     return wrapper

@@ -13,6 +13,7 @@ import base64
 import json
 import time
 from datetime import datetime
+from pathlib import Path
 from urllib.parse import quote_plus
 
 import click
@@ -21,7 +22,7 @@ import requests
 
 from . import local_state
 from .ops_cli import EXIT_AWS, Command, OpsError
-from .ops_target import stack_outputs
+from .ops_target import stack_outputs, state_file_option
 
 DISCOVERY_PATH = "/.well-known/openid-configuration"
 TIMEOUT = 10
@@ -81,14 +82,14 @@ def signature_check(token: str, header: dict, jwks_uri: str | None) -> str:
     return f"valid (kid {header['kid']} from {jwks_uri})"
 
 
-def default_issuer(stack: str | None) -> str:
+def default_issuer(stack: str | None, state_file=None) -> str:
     if stack:
         outputs = stack_outputs(stack, None, None)
         if "Issuer" not in outputs:
             raise OpsError(f"stack {stack} has no Issuer output", EXIT_AWS)
         return outputs["Issuer"]
     try:
-        local = local_state.read_state(local_state.STATE_FILE)
+        local = local_state.read_state(Path(state_file) if state_file else local_state.STATE_FILE)
     except local_state.NoLocalStack as exc:
         raise OpsError(f"no issuer: give --issuer URL or --stack NAME; {exc}", EXIT_AWS) from None
     if not local.get("issuer"):
@@ -105,7 +106,8 @@ def default_issuer(stack: str | None) -> str:
 @click.option("--issuer", metavar="URL", help="The issuer. Default: the local stack's.")
 @click.option("--stack", metavar="NAME", help="Use a deployed stack's Issuer output.")
 @click.option("--raw", is_flag=True, help="Print only the access token.")
-def token(client_id, secret, scope, resources, issuer, stack, raw):
+@state_file_option
+def token(client_id, secret, scope, resources, issuer, stack, raw, state_file):
     """Get an access token from an issuer with client_credentials and show it decoded.
 
     Finds the token endpoint in {issuer}/.well-known/openid-configuration, sends the
@@ -123,7 +125,7 @@ def token(client_id, secret, scope, resources, issuer, stack, raw):
         secret = click.get_text_stream("stdin").readline().rstrip("\r\n")
     if not secret:
         raise OpsError("no secret: give --secret S, --secret - (read from stdin) or TOKENVEND_CLIENT_SECRET")
-    issuer = (issuer or default_issuer(stack)).rstrip("/")
+    issuer = (issuer or default_issuer(stack, state_file)).rstrip("/")
     document = discover(issuer)
     body = request_token(document["token_endpoint"], client_id, secret, scope, resources)
     access_token = body["access_token"]

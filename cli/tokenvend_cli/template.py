@@ -10,8 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cfn_tools import load_yaml
+
+if TYPE_CHECKING:
+    from .jwt_authorizer import RouteAuth
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_TEMPLATE = PROJECT_ROOT / "template.yaml"
@@ -32,6 +36,7 @@ class Route:
 
     method: str  # upper case, or ANY
     path: str
+    auth: "RouteAuth | None" = field(default=None, compare=False)  # its JWT authorizer (template_auth)
 
     @property
     def route_key(self) -> str:
@@ -78,6 +83,7 @@ class FunctionSpec:
     layers: list[Path] = field(default_factory=list)
     timeout: int = 3  # seconds; Lambda's defaults when neither the function nor Globals says
     memory_size: int = 128  # MB
+    runtime: str = ""
 
 
 class Template:
@@ -171,6 +177,8 @@ class Template:
 
     def functions(self) -> list[FunctionSpec]:
         """Every AWS::Serverless::Function with its Globals applied and its HttpApi routes."""
+        from .template_auth import route_auth
+
         globals_ = self.data.get("Globals", {}).get("Function", {})
         declared = self._declared_routes()
         specs = []
@@ -178,7 +186,7 @@ class Template:
             props = resource.get("Properties", {})
             env = dict(globals_.get("Environment", {}).get("Variables", {}))
             env.update(props.get("Environment", {}).get("Variables", {}))
-            routes = [self._route(e.get("Properties") or {})
+            routes = [self._route(e.get("Properties") or {}, route_auth(self, e.get("Properties") or {}))
                       for e in props.get("Events", {}).values() if e.get("Type") == "HttpApi"]
             routes += declared.get(lid, [])
             layers = [self._layer_dir(ref) for ref in props.get("Layers", globals_.get("Layers", []))]
@@ -188,6 +196,7 @@ class Template:
                 routes, [p for p in layers if p],
                 int(self.resolve(props.get("Timeout", globals_.get("Timeout", 3)))),
                 int(self.resolve(props.get("MemorySize", globals_.get("MemorySize", 128)))),
+                str(self.resolve(props.get("Runtime", globals_.get("Runtime", "")))),
             ))
         return specs
 
@@ -211,11 +220,11 @@ class Template:
         return routes
 
     @staticmethod
-    def _route(props: dict) -> Route:
+    def _route(props: dict, auth=None) -> Route:
         if "Path" not in props and "Method" not in props:
-            return Route("ANY", DEFAULT_ROUTE)
+            return Route("ANY", DEFAULT_ROUTE, auth)
         return Route(str(props.get("Method", "ANY")).upper().replace("X-AMAZON-APIGATEWAY-ANY-METHOD", "ANY"),
-                     props["Path"])
+                     props["Path"], auth)
 
     def _layer_dir(self, ref) -> Path | None:
         logical = ref.get("Ref") if isinstance(ref, dict) else None

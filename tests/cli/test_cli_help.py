@@ -9,8 +9,8 @@ from tokenvend_cli.main import cli
 
 from cli_support import invoke
 
-OPERATOR_COMMANDS = ("apply", "export", "client", "scope", "resource", "explain", "token", "import-identityserver",
-                     "import-cognito")
+OPERATOR_COMMANDS = ("apply", "export", "client", "scope", "resource", "explain", "explain-token", "token",
+                     "import-identityserver", "import-cognito")
 
 
 def command_paths(group: click.Group, prefix=()):

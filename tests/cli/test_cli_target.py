@@ -75,6 +75,26 @@ def test_the_running_local_stack_is_the_default_target_and_takes_a_development_c
     assert json.loads(explained.stdout)["aud"] == "api1"
 
 
+def test_state_file_reaches_a_stack_started_with_its_own(moto_server, tmp_path):
+    # GIVEN a local stack recorded in its own state file (tokenvend dev --state-file), none in the default one
+    table = "tokenvend-other-stack"  # moto's backend is per process: a name of its own
+    boto3.client("dynamodb", endpoint_url=moto_server).create_table(
+        TableName=table, BillingMode="PAY_PER_REQUEST", **{k: TABLE_RESOURCE["Table"]["Properties"][k]
+                                                         for k in ("AttributeDefinitions", "KeySchema")})
+    state_file = tmp_path / "other-stack.json"
+    local_state.write_state({"endpoint_url": moto_server, "region": "us-east-1", "table": table,
+                             "issuer": "http://127.0.0.1:3000", "pid": os.getpid()}, state_file)
+
+    # WHEN an operator command names it
+    applied = invoke("apply", QUICKSTART, "--state-file", str(state_file))
+    listed = invoke("client", "list", "--state-file", str(state_file))
+
+    # THEN it works on that stack's table; without the option there is no target
+    assert (applied.exit_code, listed.exit_code) == (0, 0)
+    assert lines(listed.stdout)[1].split()[0] == "client"
+    assert invoke("client", "list").exit_code == 2
+
+
 STACK_TEMPLATE = {
     "Resources": TABLE_RESOURCE,
     "Outputs": {"TableName": {"Value": {"Ref": "Table"}},

@@ -73,3 +73,62 @@ def test_a_production_config_shows_no_secret(tmp_path):
                            " allowed_grant_types: [client_credentials], allowed_scopes: [api1]}]\n")
     assert demo_client(config_path, load_config(config_path)) is None
     assert demo_curl(None, "http://h/t") == "curl -s -u CLIENT_ID:SECRET -d grant_type=client_credentials http://h/t"
+
+
+def test_sams_space_separated_overrides_are_one_value_each_pair_checked(tmp_path):
+    # `--parameter-overrides A=x B=y`, the README's syntax: click used to stop at B=y
+    # ("Got unexpected extra argument"); now each pair is read, so the bad second one is named.
+    result = run_dev("--parameter-overrides", "CacheTtlSeconds=0", "SigningAlgorithm=HS256", tmp_path=tmp_path)
+    assert result.exit_code == 2
+    assert result.output == ("tokenvend: --parameter-overrides SigningAlgorithm=HS256: allowed values are "
+                             + ", ".join(PARAMETERS["SigningAlgorithm"]["AllowedValues"]) + "\n")
+
+
+def test_overrides_take_sams_forms_and_repeated_options():
+    from tokenvend_cli.dev_command import _parameters
+    from tokenvend_cli.local_commands import greedy_pairs
+
+    assert greedy_pairs(["--parameter-overrides", "A=1", "B=2", "--port", "0", "--parameter-overrides=C=3", "D=4"]) \
+        == ["--parameter-overrides", "A=1 B=2", "--port", "0", "--parameter-overrides", "C=3 D=4"]
+    template = PROJECT_ROOT / "template.yaml"
+    assert _parameters(template, ("CacheTtlSeconds=0 SigningAlgorithm=ES256", "LogLevel=DEBUG")) == \
+        {"CacheTtlSeconds": "0", "SigningAlgorithm": "ES256", "LogLevel": "DEBUG"}
+    assert _parameters(template, ("ParameterKey=Issuer,ParameterValue=https://a.example",)) == \
+        {"Issuer": "https://a.example"}
+
+
+def test_an_api_with_a_non_python_function_is_refused_in_one_line(tmp_path):
+    api = tmp_path / "api.yaml"
+    api.write_text("Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+                   "      CodeUri: .\n      Handler: index.handler\n      Runtime: nodejs20.x\n")
+    result = run_dev("--api", str(api), tmp_path=tmp_path)
+    assert result.exit_code == 2
+    assert result.output == f"tokenvend: --api {api}: Fn has runtime nodejs20.x; tokenvend dev runs Python functions only\n"
+
+
+def test_the_api_banner_prints_the_two_curls_that_call_identity():
+    from tokenvend_cli.api_front import ApiFront
+    from tokenvend_cli.local_api import MountedApi, call_lines
+    from tokenvend_cli.lambda_runtime import LocalFunction
+
+    template = MountedApi(PROJECT_ROOT / "examples" / "api1" / "template.yaml").template("http://127.0.0.1:3000")
+    spec, = template.functions()
+    front = ApiFront([(route, LocalFunction(spec, {})) for route in spec.routes], authorizer=object())
+    curl = demo_curl(("client", "secret", "api1"), "http://127.0.0.1:3000/connect/token")
+    assert call_lines(curl, "http://127.0.0.1:3001", front).splitlines() == [
+        "  GET  http://127.0.0.1:3001/identity  IdentityFunction  TokenvendJwt: aud api1, scope api1",
+        "",
+        "Get a token and call /identity with it:",
+        f"  TOKEN=$({curl} | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')",
+        '  curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:3001/identity',
+    ]
+
+
+def test_the_mounted_apis_issuer_is_the_local_one_unless_overridden():
+    from tokenvend_cli.local_api import MountedApi
+
+    api1 = PROJECT_ROOT / "examples" / "api1" / "template.yaml"
+    local = MountedApi(api1).template("http://127.0.0.1:3000").functions()[0].routes[0].auth.authorizer
+    deployed = MountedApi(api1, {"Issuer": "https://auth.example.com"}).template("http://127.0.0.1:3000")
+    assert local.issuer == "http://127.0.0.1:3000"
+    assert deployed.functions()[0].routes[0].auth.authorizer.issuer == "https://auth.example.com"
