@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 class TokenAudit:
     client_id: str | None = None
     auth_method: str | None = None
+    basic_form: str | None = None  # which form of the Basic header verified: "decoded" or "raw"
     grant_type: str | None = None
     scope_omitted: bool | None = None
     requested_scopes: list[str] | None = None

@@ -60,7 +60,7 @@ class TokenEndpoint:
 
         now = self.clock()
         audit.client_id = presented_client_id(request)
-        client, method = authenticate_client(
+        client, method, audit.basic_form = authenticate_client(
             request, self.clients, now=datetime.fromtimestamp(now, timezone.utc), issuer=issuer,
             token_endpoint=issuer + TOKEN_PATH, replay=self.replay,
         )
