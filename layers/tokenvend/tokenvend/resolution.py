@@ -7,7 +7,9 @@ OAuthError the endpoint answers with, or None when a token is issued.
 Order within these steps: each requested scope is checked against the catalog and the
 client (step 6, ``invalid_scope``); then each ``resource`` must be an enabled ApiResource
 (step 7, RFC 8707 ``invalid_target``); then every granted scope must belong to one of the
-named resources (``invalid_scope``, reason "not part of the requested resource"). When
+named resources (``invalid_scope``, reason "not part of the requested resource"), and every
+named resource must hold at least one granted scope (``invalid_target``: a token never
+carries an audience the client was granted nothing for). When
 ``scope`` is omitted the default is every allowed, enabled ApiScope of the client, narrowed
 to the named resources — so an unknown resource is reported as ``invalid_target`` rather
 than as an empty default.
@@ -132,6 +134,11 @@ def resolve(client: Client, catalog: Catalog, scope: str | None, resources: list
                                           hints=decision.hints)
             return decision
 
+    empty = [name for name in named if not set(granted) & set(catalog.api_resources[name].scopes)]
+    if empty:
+        reasons = [f"'{name}' holds none of the granted scopes ({' '.join(granted)})" for name in empty]
+        decision.error = InvalidTarget("Refused resource " + "; ".join(reasons) + ".", reasons=reasons)
+        return decision
     decision.granted = granted
     decision.aud = audience_value(named) if named else _implicit_audience(catalog, granted, issuer)
     return decision
