@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .claims import audience_value
-from .errors import InvalidScope, InvalidTarget, OAuthError
+from .errors import InvalidScope, InvalidTarget, OAuthError, echo
 from .model import Catalog, Client
 
 UNKNOWN = "unknown: it is not a defined ApiScope"
@@ -42,7 +42,7 @@ class Refusal:
     reason: str
 
     def __str__(self):
-        return f"'{self.scope}' {self.reason}"
+        return f"'{echo(self.scope)}' {self.reason}"
 
 
 @dataclass
@@ -113,7 +113,7 @@ def resolve(client: Client, catalog: Catalog, scope: str | None, resources: list
 
     unknown = [name for name in named if catalog.enabled_resource(name) is None]
     if unknown:
-        reasons = [f"'{name}' is not an enabled ApiResource" for name in unknown]
+        reasons = [f"'{echo(name)}' is not an enabled ApiResource" for name in unknown]
         decision.error = InvalidTarget("Refused resource " + "; ".join(reasons) + ".", reasons=reasons)
         return decision
     in_named = {s for name in named for s in catalog.api_resources[name].scopes}
@@ -136,7 +136,8 @@ def resolve(client: Client, catalog: Catalog, scope: str | None, resources: list
 
     empty = [name for name in named if not set(granted) & set(catalog.api_resources[name].scopes)]
     if empty:
-        reasons = [f"'{name}' holds none of the granted scopes ({' '.join(granted)})" for name in empty]
+        reasons = [f"'{echo(name)}' holds none of the granted scopes ({echo(' '.join(granted))})"
+                   for name in empty]
         decision.error = InvalidTarget("Refused resource " + "; ".join(reasons) + ".", reasons=reasons)
         return decision
     decision.granted = granted

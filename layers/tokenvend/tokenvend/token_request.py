@@ -80,7 +80,7 @@ def check_lengths(values: dict[str, str]) -> None:
 
 def read_token_request(request: HttpRequest) -> TokenRequest:
     """Steps 1 and 2: POST, a form body within limits, no parameter repeated or too long."""
-    if request.method.upper() != "POST":
+    if request.method != "POST":  # RFC 9110 §9.1: "The method token is case-sensitive"
         raise MethodNotAllowed("The token endpoint accepts only POST.", headers={"Allow": "POST"})
     if _media_type(request.header("content-type")) != FORM_CONTENT_TYPE:
         raise InvalidRequest(f"The request body must be {FORM_CONTENT_TYPE}.")
