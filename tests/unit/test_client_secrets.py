@@ -76,8 +76,8 @@ def test_every_verification_fills_the_same_number_of_slots(monkeypatch, stored_c
     # GIVEN a client with 0 (unknown), 1, 2 or the maximum number of secrets
     stored = [hash_secret(f"secret-{i}") for i in range(stored_count)]
     seen = []
-    real = client_secrets.verify_secret
-    monkeypatch.setattr(client_secrets, "verify_secret", lambda s, h: seen.append(h) or real(s, h))
+    real = client_secrets._verify
+    monkeypatch.setattr(client_secrets, "_verify", lambda s, h: seen.append(h) or real(s, h))
     # WHEN a wrong secret is presented
     assert verify_in_slots(["wrong"], stored) == []
     # THEN exactly SECRET_SLOTS comparisons ran, every one of the same stored form

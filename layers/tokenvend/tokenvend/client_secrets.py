@@ -21,10 +21,12 @@ Stored forms:
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import math
 import os
+import re
 import secrets as _random
 from typing import Iterable, Sequence
 
@@ -70,7 +72,7 @@ def identityserver_sha256(secret: str) -> str:
 
 def is_hash(value: str) -> bool:
     """True for any stored form this module can verify."""
-    return _parse(value) is not None
+    return isinstance(value, str) and _parse(value) is not None
 
 
 def _decode(value: str) -> bytes | None:
@@ -80,6 +82,7 @@ def _decode(value: str) -> bytes | None:
         return None
 
 
+@functools.lru_cache(maxsize=4096)  # stored values repeat on every request of a warm container
 def _parse(stored: str):
     if not isinstance(stored, str):
         return None
@@ -97,10 +100,13 @@ def _parse(stored: str):
     return ("sha256", 0, b"", raw) if raw is not None and len(raw) == 32 and len(value) == 44 else None
 
 
+_VSCHAR = re.compile(r"[\x20-\x7e]*")
+
+
 def presentable(secret: str) -> bool:
     """RFC 6749 Appendix A.2: ``client-secret = *VSCHAR`` (%x20-7E). Anything else was never
     a registered secret; refusing it before comparing closes PBKDF2's equivalent keys."""
-    return all(" " <= ch <= "~" for ch in secret)
+    return _VSCHAR.fullmatch(secret) is not None
 
 
 def _pbkdf2(secret: str, stored: str, iterations: int, salt: bytes) -> bytes:
@@ -109,8 +115,15 @@ def _pbkdf2(secret: str, stored: str, iterations: int, salt: bytes) -> bytes:
 
 def verify_secret(secret: str, stored: str) -> bool:
     """Compare a presented secret with one stored hash in constant time."""
+    if not isinstance(secret, str) or not isinstance(stored, str) or not presentable(secret):
+        return False
+    return _verify(secret, stored)
+
+
+def _verify(secret: str, stored: str) -> bool:
+    """``verify_secret`` for a secret already known to be presentable."""
     parsed = _parse(stored)
-    if parsed is None or not isinstance(secret, str) or not presentable(secret):
+    if parsed is None:
         return False
     kind, iterations, salt, expected = parsed
     if kind == "hmac":
@@ -140,8 +153,10 @@ def verify_in_slots(candidates: Iterable[str], stored: Sequence[str]) -> list[tu
     slots = list(stored) + list(_DUMMIES[: max(0, SECRET_SLOTS - len(stored))])
     matches = []
     for i, candidate in enumerate(candidates):
+        if not isinstance(candidate, str) or not presentable(candidate):
+            continue  # never a registered secret (Appendix A.2); its time tells the caller nothing new
         for j, value in enumerate(slots):
-            if verify_secret(candidate, value) and j < len(stored):
+            if _verify(candidate, value) and j < len(stored):
                 matches.append((i, j))
     return matches
 
