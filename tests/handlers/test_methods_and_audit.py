@@ -89,3 +89,11 @@ def test_a_raw_basic_header_as_requests_sends_it_gets_a_token(functions):
     # the quickstart secret holds no character §2.3.1 encodes, so raw and decoded agree
     response = functions.token_call(form_event({"grant_type": "client_credentials"}, authorization=basic("client", "secret")))
     assert response["statusCode"] == 200
+
+
+def test_the_method_is_checked_before_the_body_is_read(functions):
+    # step 1's order: a GET whose body is not even base64 is still 405, not 400
+    event = form_event({"grant_type": "client_credentials"}, method="GET")
+    event["body"] = "@@not base64@@"
+    response = functions.token_call(event)
+    assert (response["statusCode"], response["headers"].get("Allow")) == (405, "POST")

@@ -23,13 +23,17 @@ log_json = partial(json.dumps, default=str, separators=(",", ":"), ensure_ascii=
 
 
 def http_request(event: dict) -> HttpRequest:
-    """Build the request; a body that is not valid base64 raises ``invalid_request``."""
+    """Build the request; a body that is not valid base64 becomes its ``body_error``, which
+    the endpoint answers ``invalid_request`` after checking the method (step 1's order)."""
     context = event.get("requestContext") or {}
+    try:
+        body, body_error = decode_body(event.get("body"), bool(event.get("isBase64Encoded"))), None
+    except OAuthError as err:
+        body, body_error = b"", err.description
     return HttpRequest(
         method=(context.get("http") or {}).get("method", ""),
         headers={k.lower(): v for k, v in (event.get("headers") or {}).items()},
-        body=decode_body(event.get("body"), bool(event.get("isBase64Encoded"))),
-        domain_name=context.get("domainName", ""),
+        body=body, domain_name=context.get("domainName", ""), body_error=body_error,
     )
 
 
