@@ -24,18 +24,17 @@ import base64
 import functools
 import hashlib
 import hmac
-import math
 import os
 import re
 import secrets as _random
 from typing import Iterable, Sequence
 
+from .secret_strength import MIN_SECRET_BITS, WEAK_SECRET_LENGTH, estimated_bits, is_weak  # noqa: F401
+
 HMAC_PREFIX = "hmac-sha256"
 PBKDF2_PREFIX = "pbkdf2-sha256"
 PBKDF2_ITERATIONS = 10_000
 IDENTITYSERVER_PREFIX = "sha256:"
-WEAK_SECRET_LENGTH = 32
-MIN_SECRET_BITS = 112  # NIST SP 800-57's minimum security strength
 # Every verification compares the presented secret with this many stored hashes (a client's
 # secrets, then dummies), so an unknown client, one secret and several take the same time.
 SECRET_SLOTS = 5
@@ -164,50 +163,3 @@ def verify_in_slots(candidates: Iterable[str], stored: Sequence[str]) -> list[tu
 def generate_secret() -> str:
     """A new client secret: 32 random bytes (256 bits), URL-safe base64 (43 characters)."""
     return _random.token_urlsafe(32)
-
-
-def _run_length(secret: str, i: int) -> int:
-    """Length of the run of constant code-point step 0 or ±1 starting at ``i``."""
-    if i + 1 >= len(secret) or abs(step := ord(secret[i + 1]) - ord(secret[i])) > 1:
-        return 1
-    end = i + 1
-    while end + 1 < len(secret) and ord(secret[end + 1]) - ord(secret[end]) == step:
-        end += 1
-    return end - i + 1
-
-
-def _novel_length(secret: str) -> int:
-    """Characters left when each repeat of an earlier substring (3+ characters) and each
-    run of consecutive code points (``abcd``, ``4321``, ``aaaa``) counts as one."""
-    count, i = 0, 0
-    while i < len(secret):
-        step = 1
-        for k in range(len(secret) - i, 2, -1):
-            if secret[i:i + k] in secret[:i]:
-                step = k
-                break
-        run = _run_length(secret, i)
-        i += max(step, run if run >= 3 else 1)
-        count += 1
-    return count
-
-
-def _pool(secret: str) -> int:
-    classes = (str.islower, str.isupper, str.isdigit)
-    size = sum(n for test, n in zip(classes, (26, 26, 10)) if any(test(c) and c.isascii() for c in secret))
-    if any(not (c.isascii() and c.isalnum()) for c in secret):
-        size += 33
-    return max(size, 2)
-
-
-def estimated_bits(secret: str) -> float:
-    """A documented lower-bound guess of a secret's entropy: its novel characters (repeats,
-    runs and sequences collapsed) times log2 of the
-    character classes it draws on (lower, upper, digits, other printable ASCII)."""
-    return _novel_length(secret) * math.log2(_pool(secret))
-
-
-def is_weak(secret: str) -> bool:
-    """Shorter than 32 characters, or under 112 estimated bits (``estimated_bits``): what a
-    production config refuses. A generated secret (43 characters, 256 bits) always passes."""
-    return len(secret) < WEAK_SECRET_LENGTH or estimated_bits(secret) < MIN_SECRET_BITS
