@@ -146,7 +146,11 @@ def secret_add(target: Target, client_id, expires, description, as_json):
       tokenvend client secret add billing --expires 2026-12-31 --description "billing 2026"
     """
     table = ConfigTable(target)
-    table.require("client", client_id)
+    held = len(table.require("client", client_id).secrets)
+    if held >= client_secrets.SECRET_SLOTS:
+        # every verification compares with this many stored hashes (timing): revoke one first
+        raise OpsError(f"client {client_id!r} holds {held} secrets, the most a client may hold; "
+                       "revoke one (tokenvend client secret revoke) first")
     secret = client_secrets.generate_secret()
     entry = {"client_id": client_id, "secrets": [
         {"hash": client_secrets.hash_secret(secret), "description": description, "expiration": expires}]}

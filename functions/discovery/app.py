@@ -7,11 +7,11 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from tokenvend import bootstrap
 from tokenvend.adapters.aws import request_deadline
-from tokenvend.apigw import domain_name, install_error_handlers, json_response
+from tokenvend.apigw import domain_name, install_error_handlers, json_response, log_json
 from tokenvend.discovery import DISCOVERY_PATHS, JWKS_PATH, cacheable, discovery_document, jwks_document
 from tokenvend.errors import MethodNotAllowed, OAuthError
 
-logger = Logger()
+logger = Logger(json_serializer=log_json)
 app = APIGatewayHttpResolver()
 container = bootstrap.build(signs=False)  # publishes keys, never holds a private half
 READ_METHODS = ["GET", "HEAD"]
@@ -19,6 +19,9 @@ OTHER_METHODS = ["POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 def _cacheable(document: dict):
+    # The resolver matches methods case-insensitively; RFC 9110 §9.1 does not ("get" is no GET).
+    if (app.current_event.raw_event.get("requestContext") or {}).get("http", {}).get("method") not in READ_METHODS:
+        _method_not_allowed()
     status, headers, body = cacheable(document, app.current_event.headers.get("if-none-match"))
     return json_response(status, body, headers)
 
@@ -49,7 +52,8 @@ def log_rejection(err: OAuthError):
     logger.warning("discovery request refused", extra={"error": err.error, "reasons": err.reasons})
 
 
-install_error_handlers(app, logger, log_rejection)
+install_error_handlers(app, logger, log_rejection,
+                       paths={path: _method_not_allowed for path in (*DISCOVERY_PATHS, JWKS_PATH)})
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -13,12 +13,12 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from tokenvend import bootstrap
 from tokenvend.adapters.aws import request_deadline
-from tokenvend.apigw import http_request, install_error_handlers, json_response
+from tokenvend.apigw import http_request, install_error_handlers, json_response, log_json, server_error
 from tokenvend.audit import TokenAudit
 from tokenvend.errors import NO_STORE_HEADERS, OAuthError
 from tokenvend.token_endpoint import COGNITO_TOKEN_PATH, TOKEN_PATH
 
-logger = Logger()
+logger = Logger(json_serializer=log_json)
 metrics = Metrics()
 app = APIGatewayHttpResolver()
 container = bootstrap.build()
@@ -34,6 +34,10 @@ def token():
     except OAuthError as err:
         audit.failed(err)
         raise
+    except Exception as exc:
+        # the line still ends with its outcome: the 500 the client gets, and why
+        audit.failed(server_error(), reasons=[f"unexpected {type(exc).__name__}"])
+        raise
     finally:
         logger.info("token request", extra=audit.as_log())
     metrics.add_metric(name="TokensIssued", unit=MetricUnit.Count, value=1)
@@ -45,7 +49,8 @@ def count_rejection(err: OAuthError):
     metrics.add_metric(name="RequestsRejected", unit=MetricUnit.Count, value=1)
 
 
-install_error_handlers(app, logger, count_rejection)
+# Any method the resolver does not route (FOO, PROPFIND) reaches token() too: 405, audited.
+install_error_handlers(app, logger, count_rejection, paths={TOKEN_PATH: token, COGNITO_TOKEN_PATH: token})
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

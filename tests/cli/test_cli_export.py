@@ -6,6 +6,8 @@ import json
 
 import yaml
 
+from tokenvend import client_secrets
+from tokenvend.adapters.dynamodb import DynamoDBStore
 from tokenvend.config import load_config
 
 from cli_support import lines
@@ -72,3 +74,31 @@ def test_export_warns_when_the_table_holds_what_apply_would_refuse(broken_quicks
         "  clients[0].allowed_scopes[0]: 'api1' is an api resource, not an api scope — add an api scope 'api1' "
         "and list it in the resource's scopes",
     ]
+
+
+def test_every_stored_secret_form_round_trips_through_apply_and_export(tokenvend, stack, tmp_path):
+    # GIVEN a client holding each stored form tokenvend verifies
+    forms = {
+        "hmac": client_secrets.hash_secret("hmac-form-secret"),
+        "pbkdf2": client_secrets.pbkdf2_hash("pbkdf2-form-secret"),
+        "sha256:": "sha256:" + client_secrets.identityserver_sha256("prefixed-form-secret"),
+        "bare sha256": client_secrets.identityserver_sha256("bare-form-secret"),
+    }
+    config = tmp_path / "forms.json"
+    config.write_text(json.dumps({
+        "api_scopes": [{"name": "api1"}], "api_resources": [{"name": "api1", "scopes": ["api1"]}],
+        "clients": [{"client_id": "forms", "allowed_scopes": ["api1"],
+                     "secrets": [{"hash": h, "description": name} for name, h in forms.items()]}]}))
+    # WHEN it is applied, exported, and the export applied again
+    assert tokenvend("apply", str(config)).exit_code == 0
+    exported = tmp_path / "exported.yaml"
+    assert tokenvend("export", "--output", str(exported)).exit_code == 0
+    again = tokenvend("apply", str(exported))
+    # THEN every form comes back byte for byte, nothing changes, and each still verifies
+    [client] = yaml.safe_load(exported.read_text())["clients"]
+    assert [s["hash"] for s in client["secrets"]] == list(forms.values())
+    assert (again.exit_code, lines(again.stdout)[1:]) == (0, ["no changes"])
+    stored = DynamoDBStore(stack.table, stack.dynamodb).get_client("forms")
+    for (name, _), secret, plain in zip(forms.items(), stored.secrets, [
+            "hmac-form-secret", "pbkdf2-form-secret", "prefixed-form-secret", "bare-form-secret"]):
+        assert client_secrets.verify_secret(plain, secret.hash), name

@@ -188,3 +188,14 @@ def test_resource_commands(quickstart_applied):
         "urn:empty                   yes      no",
     ]
     assert quickstart_applied("resource", "remove", "urn:empty").stdout == "removed api resource 'urn:empty'; " + IN_FORCE + "\n"
+
+
+def test_a_sixth_secret_is_refused(quickstart_applied, stack):
+    # every verification compares with five stored hashes, so a client holds at most five
+    added = [quickstart_applied("client", "secret", "add", "client") for _ in range(4)]
+    sixth = quickstart_applied("client", "secret", "add", "client")
+    assert [r.exit_code for r in added] == [0, 0, 0, 0]
+    assert (sixth.exit_code, sixth.stdout) == (1, "")
+    assert sixth.stderr == ("Error: client 'client' holds 5 secrets, the most a client may hold; "
+                            "revoke one (tokenvend client secret revoke) first\n")
+    assert len(client(stack, "client").secrets) == 5

@@ -12,7 +12,7 @@ from tokenvend_cli.seed import seed
 
 # A JWS/JWT always starts with base64url '{"' = "eyJ": no token, assertion or part of one
 # may reach a log line; neither may a stored hash.
-NEVER_LOGGED = re.compile(r"eyJ|pbkdf2-sha256\$|sha256:")
+NEVER_LOGGED = re.compile(r"eyJ|pbkdf2-sha256\$|hmac-sha256\$|sha256:")
 
 
 class LogTee(logging.Handler):

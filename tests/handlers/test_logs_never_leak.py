@@ -54,4 +54,4 @@ def test_token_request_logs_hold_no_credentials_or_tokens(deployed, stack, quick
                  *(t.split(".")[2] for t in tokens), *(t.split(".")[1] for t in tokens)]
     for value in forbidden:
         assert value not in logs
-    assert "pbkdf2-sha256$" not in logs
+    assert "pbkdf2-sha256$" not in logs and "hmac-sha256$" not in logs

@@ -69,7 +69,7 @@ def test_credentials_basic_auth_would_mangle_are_posted_url_encoded():
 def test_a_production_config_shows_no_secret(tmp_path):
     config_path = tmp_path / "prod.yaml"
     config_path.write_text("api_scopes: [{name: api1}]\napi_resources: [{name: urn:api1, scopes: [api1]}]\n"
-                           "clients: [{client_id: svc, secrets: [{value: " + "x" * 40 + "}],"
+                           "clients: [{client_id: svc, secrets: [{value: vR7kQ2xN9pL4wZ8mT1cY6hB3fJ0sD5gAeU}],"
                            " allowed_grant_types: [client_credentials], allowed_scopes: [api1]}]\n")
     assert demo_client(config_path, load_config(config_path)) is None
     assert demo_curl(None, "http://h/t") == "curl -s -u CLIENT_ID:SECRET -d grant_type=client_credentials http://h/t"

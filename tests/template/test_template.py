@@ -727,3 +727,23 @@ def test_an_envelope_key_is_unwrapped_only_under_tokenvends_context(template):
         assert not any(_allows(s, *other_context) for s in statements)
         other_key = (call[0], {**call[1], "KeyId": ROTATED_KEY})
         assert not any(_allows(s, *other_key) for s in statements)
+
+
+def test_the_http_api_stage_is_throttled_by_parameters(template):
+    params = template["Parameters"]
+    assert (params["ThrottlingRateLimit"]["Type"], params["ThrottlingRateLimit"]["Default"]) == ("Number", 100)
+    assert (params["ThrottlingBurstLimit"]["Type"], params["ThrottlingBurstLimit"]["Default"]) == ("Number", 200)
+    settings = template["Resources"]["HttpApi"]["Properties"]["DefaultRouteSettings"]
+    assert settings == {"ThrottlingRateLimit": {"Ref": "ThrottlingRateLimit"},
+                        "ThrottlingBurstLimit": {"Ref": "ThrottlingBurstLimit"}}
+
+
+def test_each_function_has_a_declared_log_group_with_the_retention_parameter(template):
+    resources = template["Resources"]
+    functions = [name for name, r in resources.items() if r["Type"] == "AWS::Serverless::Function"]
+    groups = {r["Properties"]["LogGroupName"]["Fn::Sub"]: r["Properties"]["RetentionInDays"]
+              for r in resources.values() if r["Type"] == "AWS::Logs::LogGroup"}
+    assert groups == {f"/aws/lambda/${{{name}}}": {"Ref": "LogRetentionDays"} for name in functions}
+    retention = template["Parameters"]["LogRetentionDays"]
+    assert retention["Default"] == 30 and 30 in retention["AllowedValues"] and 3653 in retention["AllowedValues"]
+

@@ -46,7 +46,7 @@ def test_the_quickstart_loads_with_its_secret_hashed():
     assert config.catalog.api_scopes == {"api1": ApiScope("api1", "My API")}
     assert config.catalog.api_resources == {"api1": ApiResource("api1", scopes=("api1",))}
     [secret] = config.clients[0].secrets
-    assert secret.hash.startswith("pbkdf2-sha256$") and "secret" not in secret.hash
+    assert secret.hash.startswith("hmac-sha256$") and "secret" not in secret.hash
     assert verify_secret("secret", secret.hash)
 
 
@@ -115,8 +115,28 @@ def test_a_weak_secret_is_accepted_in_development():
     assert verify_secret("secret", config.clients[0].secrets[0].hash)
 
 
-def test_a_32_character_secret_is_not_weak():
-    parse_config(with_client(secrets=[{"value": "x" * 32}]))
+def test_a_32_character_random_secret_is_not_weak():
+    parse_config(with_client(secrets=[{"value": "vR7kQ2xN9pL4wZ8mT1cY6hB3fJ0sD5gA"}]))
+
+
+def test_a_long_low_entropy_secret_is_refused_outside_development():
+    # 'a' * 40 is 40 characters, and still one character
+    assert problems(with_client(secrets=[{"value": "a" * 40}])) == [
+        "clients[0].secrets[0].value: secret has under 112 bits of estimated entropy (repeated, "
+        "sequential or few kinds of characters); use a generated secret (tokenvend client secret add) "
+        "or mark the file 'development: true'"]
+
+
+def test_a_secret_outside_vschar_is_refused_even_in_development():
+    data = {**with_client(secrets=[{"value": "caf\u00e9-" + "vR7kQ2xN9pL4wZ8mT1cY6hB3fJ0sD5gA"}]), "development": True}
+    assert problems(data) == [
+        "clients[0].secrets[0].value: may hold only printable ASCII (RFC 6749 Appendix A.2: "
+        "client-secret = *VSCHAR, %x20-7E)"]
+
+
+def test_a_client_with_more_secrets_than_slots_is_refused():
+    data = with_client(secrets=[{"hash": identityserver_sha256(f"s{i}")} for i in range(6)])
+    assert problems(data) == ["clients[0].secrets: holds 6 secrets; at most 5 (enough for a rollover)"]
 
 
 @pytest.mark.parametrize("where,data,path", [
@@ -177,7 +197,7 @@ ZERO_ITERATIONS = "pbkdf2-sha256$0$c2FsdHNhbHRzYWx0c2FsdA==$" + "A" * 43 + "="
 ])
 def test_a_malformed_hash_is_refused(stored):
     assert problems(with_client(secrets=[{"hash": stored}])) == [
-        "clients[0].secrets[0].hash: is not a tokenvend pbkdf2-sha256 hash or an IdentityServer Sha256() value"]
+        "clients[0].secrets[0].hash: is not a tokenvend hmac-sha256 or pbkdf2-sha256 hash or an IdentityServer Sha256() value"]
 
 
 @pytest.mark.parametrize("value,expected", [

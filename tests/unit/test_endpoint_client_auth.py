@@ -119,7 +119,7 @@ def test_failures_with_post_are_one_generic_401_without_a_challenge(case):
 def test_an_undecodable_basic_header_is_invalid_client_with_a_challenge(world: World):
     err, audit = world.refuse(InvalidClient, world.post(authorization="Basic !!!", grant_type="client_credentials"))
     assert (err.status_code, err.description, err.headers) == (401, GENERIC, {"WWW-Authenticate": BASIC_CHALLENGE})
-    assert audit.reasons == ["no client_id"]
+    assert audit.reasons == ["the Authorization header is not usable Basic credentials"]
 
 
 def test_secret_rollover_an_expired_and_a_valid_secret_side_by_side():

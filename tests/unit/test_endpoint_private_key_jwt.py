@@ -8,8 +8,10 @@ import pytest
 
 from tokenvend.errors import InvalidClient, InvalidRequest, error_headers
 
-from .fakes import FixedClock, private_key
-from .world import ISSUER, JWT_APP, JWT_BEARER, SECRET, TOKEN_ENDPOINT, World, assertion, make_world
+import jwt
+
+from .fakes import FIXED_NOW, FixedClock, private_key
+from .world import ISSUER, JWT_APP, JWT_BEARER, SECRET, TOKEN_ENDPOINT, World, assertion, client_jwk, make_world
 
 GENERIC = "Client authentication failed."
 NO_STORE = {"Content-Type": "application/json", "Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -20,7 +22,7 @@ def jwt_request(world: World, token: str, **params):
                       client_assertion=token, **params)
 
 
-@pytest.mark.parametrize("aud", [ISSUER, TOKEN_ENDPOINT, [TOKEN_ENDPOINT, "https://elsewhere.example"]])
+@pytest.mark.parametrize("aud", [ISSUER, TOKEN_ENDPOINT, [ISSUER], [TOKEN_ENDPOINT]])
 def test_a_valid_assertion_gets_a_token(world: World, aud):
     body, audit = world.token(jwt_request(world, assertion(aud=aud)))
     assert body["scope"] == "orders.read"
@@ -51,9 +53,20 @@ def test_the_same_jti_from_a_new_assertion_is_refused(world: World):
     refused(world, jwt_request(world, assertion(jti="once", exp_in=120)), "client assertion jti was already used")
 
 
-@pytest.mark.parametrize("aud", ["https://elsewhere.example", ISSUER + "/", ISSUER + "/connect/token/x"])
+AUD_REFUSED = "client assertion aud must be one value: the issuer or the token endpoint"
+
+
+@pytest.mark.parametrize("aud", ["https://elsewhere.example", ISSUER + "/", ISSUER + "/connect/token/x", [], 42])
 def test_a_wrong_audience_is_refused(world: World, aud):
-    refused(world, jwt_request(world, assertion(aud=aud)), "client assertion rejected: InvalidAudienceError")
+    refused(world, jwt_request(world, assertion(aud=aud)), AUD_REFUSED)
+
+
+@pytest.mark.parametrize("aud", [
+    [TOKEN_ENDPOINT, "https://elsewhere.example"], ["https://attacker.example", ISSUER], [ISSUER, TOKEN_ENDPOINT],
+])
+def test_an_audience_list_naming_anyone_else_or_two_audiences_is_refused(world: World, aud):
+    # draft-ietf-oauth-rfc7523bis: an assertion minted for another party must not work here
+    refused(world, jwt_request(world, assertion(aud=aud)), AUD_REFUSED)
 
 
 @pytest.mark.parametrize("exp_in", [331, 3600, 86400])
@@ -134,3 +147,48 @@ def test_an_assertion_is_judged_by_the_endpoint_clock():
     token = assertion(now=1_700_000_000, exp_in=60)
     # THEN it is accepted (it is expired only by the wall clock, which the endpoint does not use)
     assert world.token(jwt_request(world, token))[1].outcome == "issued"
+
+
+def signed(alg: str, claims_json: bytes | None = None, **claims) -> str:
+    """An assertion of jwt-app signed with its RSA key under ``alg`` (or raw claims bytes)."""
+    key = private_key("RS256", "client")
+    if claims_json is not None:
+        return jwt.api_jws.encode(claims_json, key, alg, headers={"kid": "k1"})
+    base = {"iss": "jwt-app", "sub": "jwt-app", "aud": TOKEN_ENDPOINT, "exp": int(FIXED_NOW) + 60, "jti": alg}
+    return jwt.encode({**base, **claims}, key, alg, headers={"kid": "k1"})
+
+
+@pytest.mark.parametrize("alg", ["PS256", "RS512", "RS384"])
+def test_an_algorithm_other_than_the_one_the_jwk_names_is_refused(world: World, alg):
+    # GIVEN jwt-app's JWK says alg RS256; WHEN the same key signs under another RSA algorithm
+    refused(world, jwt_request(world, signed(alg)),
+            f"client assertion alg '{alg}' is not the one the client's JWK names")
+
+
+def test_a_jwk_without_alg_allows_its_key_types_family():
+    jwk = {k: v for k, v in client_jwk().items() if k != "alg"}
+    world = make_world(clients=(replace(JWT_APP, jwks={"keys": [jwk]}),))
+    assert world.token(jwt_request(world, signed("PS256")))[1].outcome == "issued"
+    assert world.token(jwt_request(world, signed("RS512")))[1].outcome == "issued"
+
+
+@pytest.mark.parametrize("jwks", [
+    {"keys": "not a list"}, "not json", ["a", "list"], {"keys": [None]}, {"keys": [{"kty": "RSA"}]},
+    {"keys": [{"kty": "RSA", "n": "!!", "e": "AQAB", "kid": "k1"}]}, {"nokeys": []}, {"keys": [{"kty": "oct", "k": "AAAA"}]},
+])
+def test_a_client_record_with_malformed_jwks_is_invalid_client_not_500(jwks):
+    world = make_world(clients=(replace(JWT_APP, jwks=jwks),))
+    refused(world, jwt_request(world, assertion()), "client jwks holds no usable public key")
+
+
+@pytest.mark.parametrize("claims_json,reason", [
+    (b'"exp":1e400', "client assertion has expired"),
+    (b'"exp":' + b"1" + b"0" * 400, "client assertion has expired"),
+    (b'"exp":NOW,"nbf":1e400', "client assertion is not yet valid"),
+    (b'"exp":NOW,"nbf":' + b"1" + b"0" * 400, "client assertion is not yet valid"),
+    (b'"exp":-1e400', "client assertion has expired"),
+])
+def test_an_exp_or_nbf_beyond_any_number_is_invalid_client_not_500(world: World, claims_json, reason):
+    body = (b'{"iss":"jwt-app","sub":"jwt-app","aud":"' + TOKEN_ENDPOINT.encode() + b'","jti":"big",'
+            + claims_json.replace(b"NOW", str(int(FIXED_NOW) + 60).encode()) + b"}")
+    refused(world, jwt_request(world, signed("RS256", body)), reason)

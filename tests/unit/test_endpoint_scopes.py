@@ -160,3 +160,31 @@ def test_an_unknown_resource_with_scope_omitted_is_invalid_target(world: World):
 def test_a_repeated_resource_collapses(world: World):
     body, audit = world.token(world.post(("resource", ORDERS), ("resource", ORDERS), **app_params(scope="orders.read")))
     assert audit.aud == ORDERS
+
+
+def test_a_named_resource_holding_none_of_the_requested_scopes_is_invalid_target(world: World):
+    # GIVEN scope orders.read with resources orders and invoices (app may use both)
+    request = world.post(("resource", ORDERS), ("resource", INVOICES), **app_params(scope="orders.read"))
+    # THEN invoices, granted nothing, is refused rather than put in aud
+    err, audit = world.refuse(InvalidTarget, request)
+    assert (err.error, err.status_code) == ("invalid_target", 400)
+    assert err.description == f"Refused resource '{INVOICES}' holds none of the granted scopes (orders.read)."
+    assert audit.reasons == [f"'{INVOICES}' holds none of the granted scopes (orders.read)"]
+    assert audit.aud is None
+
+
+def test_a_named_resource_holding_no_default_scope_is_invalid_target_with_scope_omitted():
+    # GIVEN a client allowed only orders.read, naming orders and invoices without scope
+    narrow = Client("narrow", secrets=(ClientSecret(SECRET_HASH),), allowed_scopes=("orders.read",))
+    world = make_world(clients=(narrow,))
+    request = world.post(("resource", ORDERS), ("resource", INVOICES), grant_type="client_credentials",
+                         client_id="narrow", client_secret=SECRET)
+    err, _ = world.refuse(InvalidTarget, request)
+    assert err.description == f"Refused resource '{INVOICES}' holds none of the granted scopes (orders.read)."
+
+
+def test_every_named_resource_holding_a_granted_scope_is_the_audience(world: World):
+    request = world.post(("resource", ORDERS), ("resource", INVOICES),
+                         **app_params(scope="orders.read invoices.read"))
+    _, audit = world.token(request)
+    assert audit.aud == sorted([ORDERS, INVOICES])

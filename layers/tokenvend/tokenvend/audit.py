@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 class TokenAudit:
     client_id: str | None = None
     auth_method: str | None = None
+    basic_form: str | None = None  # which form of the Basic header verified: "decoded" or "raw"
     grant_type: str | None = None
     scope_omitted: bool | None = None
     requested_scopes: list[str] | None = None
@@ -30,11 +31,12 @@ class TokenAudit:
     reasons: list[str] = field(default_factory=list)
     hints: list[str] = field(default_factory=list)
 
-    def failed(self, err) -> None:
-        self.outcome = "rejected"
+    def failed(self, err, reasons=None) -> None:
+        """The request ends with ``err``: "rejected" for a client's error, "failed" for ours (5xx)."""
+        self.outcome = "failed" if err.status_code >= 500 else "rejected"
         self.error = err.error
         self.error_description = err.description
-        self.reasons = list(err.reasons)
+        self.reasons = list(err.reasons if reasons is None else reasons)
         self.hints = list(err.hints)
 
     def as_log(self) -> dict:

@@ -9,12 +9,10 @@ Every failure is one generic ``invalid_client``; which part failed goes to the l
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import datetime
-from urllib.parse import unquote_plus
 
 from . import client_secrets
+from .basic_credentials import Candidate, encoding_hint, parse_basic
 from .client_assertion import JWT_BEARER, verify_client_assertion
 from .errors import InvalidClient, InvalidRequest
 from .model import Client
@@ -22,51 +20,38 @@ from .ports import ClientStore, ReplayCache
 from .token_request import TokenRequest, check_lengths
 
 GENERIC = "Client authentication failed."
-# Verified when the client is unknown, so the answer takes as long as for a known one.
-_DUMMY_HASH = client_secrets.hash_secret("tokenvend-timing-equaliser")
-
-
-def parse_basic(authorization: str) -> tuple[str, str] | None:
-    """§2.3.1: "The client identifier is encoded using the application/x-www-form-urlencoded
-    encoding algorithm ..., and the encoded value is used as the username; the client
-    password is encoded using the same algorithm and used as the password."
-    """
-    scheme, _, credentials = authorization.strip().partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        decoded = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, ValueError):
-        return ("", "")
-    client_id, sep, secret = decoded.partition(":")
-    if not sep:
-        return ("", "")
-    return unquote_plus(client_id), unquote_plus(secret)
+BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="tokenvend", charset="UTF-8"'}
 
 
 def presented_client_id(request: TokenRequest) -> str | None:
     """The client_id the request claims, before it is authenticated (for the log)."""
-    basic = parse_basic(request.authorization) if request.authorization else None
-    return (basic[0] if basic else None) or request.get("client_id")
+    basic = parse_basic(request.authorization) if request.authorization is not None else None
+    return (basic[0].client_id if basic else None) or request.get("client_id")
 
 
 def authenticate_client(
     request: TokenRequest, clients: ClientStore, *, now: datetime, issuer: str,
     token_endpoint: str, replay: ReplayCache | None,
-) -> tuple[Client, str]:
-    """Return the authenticated client and the method used, or raise ``invalid_client``."""
-    basic = parse_basic(request.authorization) if request.authorization else None
+) -> tuple[Client, str, str | None]:
+    """Return the authenticated client, the method used and, for Basic, which form of the
+    header verified (``"decoded"`` per §2.3.1 or ``"raw"``); or raise ``invalid_client``."""
+    attempted_basic = request.authorization is not None
+    basic = parse_basic(request.authorization) if attempted_basic else None
     body_id = request.get("client_id")
+    challenge = BASIC_CHALLENGE if attempted_basic else {}
+
+    def fail(reason: str, hints=()):
+        return InvalidClient(GENERIC, reasons=[reason], hints=hints, headers=challenge)
+
+    if attempted_basic and basic is None:
+        # §5.2: "If the client attempted to authenticate via the "Authorization" request
+        # header field, the authorization server MUST respond with an HTTP 401".
+        raise fail("the Authorization header is not usable Basic credentials")
     methods = [name for name, used in (
-        ("client_secret_basic", basic is not None),
+        ("client_secret_basic", attempted_basic),
         ("client_secret_post", request.get("client_secret") is not None),
         ("private_key_jwt", request.get("client_assertion") is not None),
     ) if used]
-    challenge = {"WWW-Authenticate": 'Basic realm="tokenvend", charset="UTF-8"'} if basic is not None else {}
-
-    def fail(reason: str):
-        return InvalidClient(GENERIC, reasons=[reason], headers=challenge)
-
     if len(methods) > 1:
         raise InvalidRequest(
             "Use exactly one client authentication method; this request used " + " and ".join(methods) + ".")
@@ -79,27 +64,40 @@ def authenticate_client(
             raise InvalidRequest(f"client_assertion_type must be {JWT_BEARER}.")
         client = verify_client_assertion(
             request.get("client_assertion"), body_id, clients, now=now,
-            audiences=(issuer, token_endpoint), replay=replay, fail=fail,
+            issuer=issuer, token_endpoint=token_endpoint, replay=replay, fail=fail,
         )
-        return client, method
+        return client, method, None
 
-    client_id, secret = basic if basic is not None else (body_id, request.get("client_secret"))
     if basic is not None:
-        check_lengths({"client_id": client_id, "client_secret": secret})
-    if basic is not None and body_id is not None and body_id != client_id:
-        raise InvalidRequest("client_id in the body does not match the Authorization header.")
-    if not client_id:
-        client_secrets.verify_secret(secret or "", _DUMMY_HASH)
-        raise fail("no client_id")
-    client = clients.get_client(client_id)
+        check_lengths({"client_id": basic[0].client_id, "client_secret": basic[0].secret})
+        if body_id is not None and all(body_id != c.client_id for c in basic):
+            raise InvalidRequest("client_id in the body does not match the Authorization header.")
+        candidates = basic if body_id is None else [c for c in basic if c.client_id == body_id]
+    else:
+        candidates = [Candidate(body_id or "", request.get("client_secret"), "post")]
+    client, candidate, matched = _verify(candidates, clients)
     if client is None:
-        client_secrets.verify_secret(secret, _DUMMY_HASH)
-        raise fail("unknown client")
-    matched = [s for s in client.secrets if client_secrets.verify_secret(secret, s.hash)]
+        raise fail("unknown client" if any(c.client_id for c in candidates) else "no client_id")
     if not matched:
-        raise fail("client_secret matches no stored hash")
+        hints = encoding_hint(candidates) if basic is not None else []
+        raise fail("client_secret matches no stored hash", hints)
     if all(s.expired(now) for s in matched):
         raise fail("the matching client_secret has expired")
     if not client.enabled:
         raise fail("client disabled")
-    return client, method
+    return client, method, candidate.form if basic is not None else None
+
+
+def _verify(candidates: list[Candidate], clients: ClientStore):
+    """Look up each candidate's client and verify its secret in the fixed slots
+    (``client_secrets.verify_in_slots``): the same work for an unknown client as for a
+    known one. Returns (first known client, the candidate that matched, matched secrets)."""
+    first_known, found = None, None
+    for candidate in candidates:
+        client = clients.get_client(candidate.client_id) if candidate.client_id else None
+        stored = [s.hash for s in client.secrets] if client is not None else []
+        matches = client_secrets.verify_in_slots([candidate.secret], stored)
+        first_known = first_known or client
+        if matches and found is None:
+            found = (client, candidate, [client.secrets[j] for _, j in matches])
+    return found or (first_known, None, [])

@@ -1,9 +1,19 @@
 """``private_key_jwt`` client assertions (RFC 7523 §3, OpenID Connect Core §9).
 
 "The JWT MUST contain an "iss" (issuer) claim that contains a unique identifier for the
-entity that issued the JWT" — the client_id, as is ``sub``. ``aud`` must be the issuer or
-the token endpoint; ``exp`` must be near (at most five minutes away); ``jti`` must never
-have been seen before, which the ReplayCache guarantees until the assertion expires.
+entity that issued the JWT" — the client_id, as is ``sub``. ``exp`` must be near (at most
+five minutes away); ``jti`` must never have been seen before, which the ReplayCache
+guarantees until the assertion expires.
+
+``aud`` is one audience: the issuer (what draft-ietf-oauth-rfc7523bis requires) or, for
+compatibility with clients written to RFC 7523 and OpenID Connect Core §9, the token
+endpoint URL. A one-member array holding one of them means the same (RFC 7519 §4.1.3); an
+array naming anyone else, or two audiences, is refused — the audience-injection pattern
+rfc7523bis closes, where an assertion minted for another party is replayed here.
+
+The algorithm is the one the client's JWK names (``alg``); a JWK without ``alg`` allows
+the family of its key type (RSA: RS*/PS*; EC: the ES algorithm of its curve). A client
+record whose ``jwks`` is malformed is ``invalid_client``, never a 500.
 """
 
 from __future__ import annotations
@@ -22,21 +32,61 @@ MAX_ASSERTION_LIFETIME = 300
 LEEWAY = 30
 
 
-def _key_for(client: Client, header: dict):
-    keys = [k for k in jwt.PyJWKSet.from_dict(client.jwks).keys
-            if not hasattr(k.key, "private_bytes")]  # a private key stored by a hand edit is no key
+EC_CURVE_ALGORITHMS = {"P-256": "ES256", "P-384": "ES384", "P-521": "ES512"}
+# Far beyond any real time, small enough for float arithmetic: an integer past it is no time.
+MAX_TIMESTAMP = 2 ** 53
+
+
+def _public_keys(jwks) -> list[tuple[dict, jwt.PyJWK]]:
+    """The usable public keys of a client's jwks; a member that is no key is skipped, as
+    PyJWKSet does, and so are a private key stored by a hand edit and a symmetric key."""
+    keys = []
+    for member in jwks.get("keys") if isinstance(jwks, dict) and isinstance(jwks.get("keys"), list) else []:
+        try:
+            key = jwt.PyJWK.from_dict(member)
+        except (jwt.PyJWTError, ValueError, TypeError, AttributeError, KeyError):
+            continue
+        if member.get("kty") in ("RSA", "EC") and not hasattr(key.key, "private_bytes"):
+            keys.append((member, key))
+    return keys
+
+
+def _key_for(client: Client, header: dict) -> tuple[dict, jwt.PyJWK] | None:
+    """The one public JWK of the client's jwks that the header's ``kid`` names, or None."""
     kid = header.get("kid")
-    matching = [k for k in keys if kid is None or k.key_id == kid]
-    return matching[0].key if len(matching) == 1 else None
+    matching = [(d, k) for d, k in _public_keys(client.jwks) if kid is None or d.get("kid") == kid]
+    return matching[0] if len(matching) == 1 else None
+
+
+def allowed_algorithms(jwk: dict) -> list[str]:
+    """The algorithms a client JWK binds: its ``alg``, else its key type's family."""
+    if jwk.get("alg"):
+        return [jwk["alg"]] if jwk["alg"] in ASYMMETRIC_ALGORITHMS else []
+    if jwk.get("kty") == "RSA":
+        return [a for a in ASYMMETRIC_ALGORITHMS if a[:2] in ("RS", "PS")]
+    if jwk.get("kty") == "EC":
+        return [a for a in (EC_CURVE_ALGORITHMS.get(jwk.get("crv")),) if a]
+    return []
+
+
+def single_audience(aud, accepted: tuple[str, ...]) -> bool:
+    """One audience, and one the server answers to: a string or a one-member array."""
+    if isinstance(aud, list):
+        if len(aud) != 1:
+            return False
+        aud = aud[0]
+    return isinstance(aud, str) and aud in accepted
 
 
 def _finite(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return abs(value) < MAX_TIMESTAMP if isinstance(value, int) else math.isfinite(value)
 
 
 def verify_client_assertion(
     assertion: str, body_id: str | None, clients: ClientStore, *, now: datetime,
-    audiences: tuple[str, ...], replay: ReplayCache | None, fail,
+    issuer: str, token_endpoint: str, replay: ReplayCache | None, fail,
 ) -> Client:
     """Return the client the assertion authenticates, or raise ``fail(reason)``."""
     try:
@@ -54,20 +104,27 @@ def verify_client_assertion(
         raise fail("unknown client")
     if not client.jwks:
         raise fail("client has no jwks for private_key_jwt")
+    if not _public_keys(client.jwks):
+        # A client jwks edited into the store around the loader: invalid_client, not 500.
+        raise fail("client jwks holds no usable public key")
+    found = _key_for(client, header)
+    if found is None:
+        raise fail("no key of the client's jwks matches the assertion's kid")
+    jwk, key = found
+    algorithms = allowed_algorithms(jwk)
+    if header.get("alg") not in algorithms:
+        raise fail(f"client assertion alg {header.get('alg')!r} is not the one the client's JWK names")
+    if not single_audience(unverified.get("aud"), (issuer, token_endpoint)):
+        raise fail("client assertion aud must be one value: the issuer or the token endpoint")
     try:
-        key = _key_for(client, header)
-        if key is None:
-            raise fail("no key of the client's jwks matches the assertion's kid")
-        # Times are checked below against the endpoint's clock, not PyJWT's own.
+        # Times are checked below against the endpoint's clock, not PyJWT's own; the
+        # audience above, so PyJWT's any-member match never sees a list.
         claims = jwt.decode(
-            assertion, key, algorithms=ASYMMETRIC_ALGORITHMS, audience=list(audiences),
-            issuer=client_id,
-            options={"require": ["iss", "sub", "aud", "exp", "jti"],
+            assertion, key.key, algorithms=algorithms, issuer=client_id,
+            options={"require": ["iss", "sub", "aud", "exp", "jti"], "verify_aud": False,
                      "verify_exp": False, "verify_nbf": False, "verify_iat": False},
         )
     except (jwt.PyJWTError, ValueError, TypeError, AttributeError) as exc:
-        # PyJWTError for a bad assertion; the others for a client jwks edited into the
-        # store around the loader (a private or malformed key): still invalid_client, not 500.
         raise fail(f"client assertion rejected: {type(exc).__name__}") from None
     timestamp = now.timestamp()
     if not _finite(claims["exp"]) or claims["exp"] + LEEWAY <= timestamp:

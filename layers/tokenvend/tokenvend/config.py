@@ -163,16 +163,21 @@ def _secret(check: _Checker, path: str, item: dict, development: bool) -> Client
         if not isinstance(value, str) or not value:
             check.add(f"{path}.value", "must be a non-empty string")
             return None
+        if not client_secrets.presentable(value):
+            check.add(f"{path}.value", "may hold only printable ASCII (RFC 6749 Appendix A.2: "
+                                       "client-secret = *VSCHAR, %x20-7E)")
+            return None
         if client_secrets.is_weak(value) and not development:
-            check.add(
-                f"{path}.value",
-                f"secret is shorter than {client_secrets.WEAK_SECRET_LENGTH} characters; "
-                "use a generated secret (tokenvend client secret add) or mark the file 'development: true'",
-            )
+            why = (f"is shorter than {client_secrets.WEAK_SECRET_LENGTH} characters"
+                   if len(value) < client_secrets.WEAK_SECRET_LENGTH else
+                   f"has under {client_secrets.MIN_SECRET_BITS} bits of estimated entropy "
+                   "(repeated, sequential or few kinds of characters)")
+            check.add(f"{path}.value", f"secret {why}; use a generated secret "
+                                       "(tokenvend client secret add) or mark the file 'development: true'")
             return None
         return ClientSecret(client_secrets.hash_secret(value), description, expiration, plaintext=value)
     if not isinstance(stored, str) or not client_secrets.is_hash(stored):
-        check.add(f"{path}.hash", "is not a tokenvend pbkdf2-sha256 hash or an IdentityServer Sha256() value")
+        check.add(f"{path}.hash", "is not a tokenvend hmac-sha256 or pbkdf2-sha256 hash or an IdentityServer Sha256() value")
         return None
     return ClientSecret(stored, description, expiration)
 
@@ -298,6 +303,9 @@ def _client(check, path, item, development, scope_names, resource_names) -> Clie
             secret = _secret(check, f"{path}.secrets[{j}]", raw, development)
             if secret is not None:
                 secrets.append(secret)
+        if len(secrets_raw) > client_secrets.SECRET_SLOTS:
+            check.add(f"{path}.secrets", f"holds {len(secrets_raw)} secrets; at most "
+                                         f"{client_secrets.SECRET_SLOTS} (enough for a rollover)")
     grants = check.strings(path, item, "allowed_grant_types", (CLIENT_CREDENTIALS,))
     for j, grant in enumerate(grants):
         if grant != CLIENT_CREDENTIALS:

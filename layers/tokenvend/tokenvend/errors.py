@@ -9,6 +9,24 @@ an error can say more to the operator than is safe to say to the caller.
 
 from __future__ import annotations
 
+# §5.2: "Values for the "error_description" parameter MUST NOT include characters outside
+# the set %x20-21 / %x23-5B / %x5D-7E."
+DESCRIPTION_CHARACTERS = frozenset(chr(c) for c in (0x20, 0x21, *range(0x23, 0x5C), *range(0x5D, 0x7F)))
+
+
+def _escape(text: str, also: str = "") -> str:
+    return "".join(ch if ch in DESCRIPTION_CHARACTERS and ch not in also
+                   else "".join(f"%{b:02X}" for b in ch.encode("utf-8", "surrogatepass")) for ch in text)
+
+
+def echo(value: str) -> str:
+    """An input value as it may appear in an ``error_description``: every character outside
+    the §5.2 set, and ``%`` itself, percent-encoded as UTF-8 (``"`` is ``%22``, CR LF is
+    ``%0D%0A``, U+202E is ``%E2%80%AE``), so the caller sees an unambiguous, inert copy.
+    The log keeps the raw value (JSON-escaped by the logger)."""
+    return _escape(value, also="%")
+
+
 
 class OAuthError(Exception):
     """Base of every error the token endpoint answers with."""
@@ -17,6 +35,7 @@ class OAuthError(Exception):
     status_code = 400
 
     def __init__(self, description: str, *, reasons=(), hints=(), headers=None):
+        description = _escape(description)  # a net under ``echo``: the §5.2 set, always
         super().__init__(description)
         self.description = description
         self.reasons = list(reasons)

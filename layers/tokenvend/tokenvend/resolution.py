@@ -7,7 +7,9 @@ OAuthError the endpoint answers with, or None when a token is issued.
 Order within these steps: each requested scope is checked against the catalog and the
 client (step 6, ``invalid_scope``); then each ``resource`` must be an enabled ApiResource
 (step 7, RFC 8707 ``invalid_target``); then every granted scope must belong to one of the
-named resources (``invalid_scope``, reason "not part of the requested resource"). When
+named resources (``invalid_scope``, reason "not part of the requested resource"), and every
+named resource must hold at least one granted scope (``invalid_target``: a token never
+carries an audience the client was granted nothing for). When
 ``scope`` is omitted the default is every allowed, enabled ApiScope of the client, narrowed
 to the named resources — so an unknown resource is reported as ``invalid_target`` rather
 than as an empty default.
@@ -18,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .claims import audience_value
-from .errors import InvalidScope, InvalidTarget, OAuthError
+from .errors import InvalidScope, InvalidTarget, OAuthError, echo
 from .model import Catalog, Client
 
 UNKNOWN = "unknown: it is not a defined ApiScope"
@@ -40,7 +42,7 @@ class Refusal:
     reason: str
 
     def __str__(self):
-        return f"'{self.scope}' {self.reason}"
+        return f"'{echo(self.scope)}' {self.reason}"
 
 
 @dataclass
@@ -111,7 +113,7 @@ def resolve(client: Client, catalog: Catalog, scope: str | None, resources: list
 
     unknown = [name for name in named if catalog.enabled_resource(name) is None]
     if unknown:
-        reasons = [f"'{name}' is not an enabled ApiResource" for name in unknown]
+        reasons = [f"'{echo(name)}' is not an enabled ApiResource" for name in unknown]
         decision.error = InvalidTarget("Refused resource " + "; ".join(reasons) + ".", reasons=reasons)
         return decision
     in_named = {s for name in named for s in catalog.api_resources[name].scopes}
@@ -132,6 +134,12 @@ def resolve(client: Client, catalog: Catalog, scope: str | None, resources: list
                                           hints=decision.hints)
             return decision
 
+    empty = [name for name in named if not set(granted) & set(catalog.api_resources[name].scopes)]
+    if empty:
+        reasons = [f"'{echo(name)}' holds none of the granted scopes ({echo(' '.join(granted))})"
+                   for name in empty]
+        decision.error = InvalidTarget("Refused resource " + "; ".join(reasons) + ".", reasons=reasons)
+        return decision
     decision.granted = granted
     decision.aud = audience_value(named) if named else _implicit_audience(catalog, granted, issuer)
     return decision

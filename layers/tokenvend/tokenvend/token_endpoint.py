@@ -23,7 +23,7 @@ from typing import Callable
 from .audit import TokenAudit
 from .authenticate_client import authenticate_client, presented_client_id
 from .claims import access_token_claims, access_token_header, new_jti
-from .errors import InvalidClient, InvalidRequest, OAuthError, UnauthorizedClient, UnsupportedGrantType
+from .errors import InvalidClient, InvalidRequest, OAuthError, UnauthorizedClient, UnsupportedGrantType, echo
 from .jws import encode, signing_input
 from .model import CLIENT_CREDENTIALS, Client
 from .ports import CatalogStore, ClientStore, KeySource, ReplayCache
@@ -106,11 +106,11 @@ class TokenEndpoint:
         if grant_type is None:
             raise InvalidRequest("The 'grant_type' parameter is missing.")
         if grant_type != CLIENT_CREDENTIALS:
-            raise UnsupportedGrantType(f"The grant type '{grant_type}' is not supported; use client_credentials.")
+            raise UnsupportedGrantType(f"The grant type '{echo(grant_type)}' is not supported; use client_credentials.")
 
         now = self.clock()
         audit.client_id = presented_client_id(request)
-        client, method = self._authenticate(request, now, issuer)
+        client, method, audit.basic_form = self._authenticate(request, now, issuer)
         audit.client_id, audit.auth_method = client.client_id, method
 
         if CLIENT_CREDENTIALS not in client.allowed_grant_types:

@@ -39,6 +39,7 @@ class HttpRequest:
     headers: dict[str, str]  # lower-cased names
     body: bytes = b""
     domain_name: str = ""
+    body_error: str | None = None  # a body that could not be read, answered after the method check
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -80,8 +81,10 @@ def check_lengths(values: dict[str, str]) -> None:
 
 def read_token_request(request: HttpRequest) -> TokenRequest:
     """Steps 1 and 2: POST, a form body within limits, no parameter repeated or too long."""
-    if request.method.upper() != "POST":
+    if request.method != "POST":  # RFC 9110 §9.1: "The method token is case-sensitive"
         raise MethodNotAllowed("The token endpoint accepts only POST.", headers={"Allow": "POST"})
+    if request.body_error is not None:
+        raise InvalidRequest(request.body_error)
     if _media_type(request.header("content-type")) != FORM_CONTENT_TYPE:
         raise InvalidRequest(f"The request body must be {FORM_CONTENT_TYPE}.")
     if len(request.body) > MAX_BODY_BYTES:

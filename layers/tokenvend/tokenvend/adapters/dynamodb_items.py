@@ -118,8 +118,20 @@ def item_to_client(item: dict) -> Client:
         access_token_lifetime=int(item.get("access_token_lifetime", 3600)),
         claims=tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in item.get("claims", {}).items()),
         client_claims_prefix=item.get("client_claims_prefix", "client_"),
-        jwks=json.loads(item["jwks"]) if item.get("jwks") else None,
+        jwks=_jwks(item.get("jwks")),
     )
+
+
+def _jwks(value):
+    """A client's jwks as stored; a hand-edited value that is not JSON is kept as it is, so
+    private_key_jwt answers ``invalid_client`` for that client (``client_assertion``) instead
+    of every read of the record failing."""
+    if not value:
+        return None
+    try:
+        return json.loads(value)
+    except (TypeError, ValueError):
+        return value
 
 
 # The three config kinds by the name a config file gives their section's records.
