@@ -11,7 +11,7 @@ import boto3
 import pytest
 import yaml
 
-from tokenvend.client_secrets import verify_secret
+from tokenvend.client_secrets import HMAC_PREFIX, verify_secret
 from tokenvend_cli import ops_import_cognito
 from tokenvend_cli.ops_cognito import CognitoImporter
 
@@ -92,7 +92,7 @@ def test_no_secret_reaches_stdout_stderr_or_the_file_and_the_file_is_the_owners_
     text = output.read_text()
     for secret in pool.secrets:
         assert secret not in result.stdout + result.stderr + text
-    assert [s["hash"].startswith("pbkdf2-sha256$") for c in json.loads(text)["clients"] for s in c["secrets"]] \
+    assert [s["hash"].startswith(HMAC_PREFIX + "$") for c in json.loads(text)["clients"] for s in c["secrets"]] \
         == [True, True]
     assert stat.S_IMODE(output.stat().st_mode) == 0o600
 
