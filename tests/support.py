@@ -143,3 +143,10 @@ def activate_envelope_key(dynamodb, kms, table: str, wrapping_key_arn: str, alg:
     record = dataclasses.replace(new_envelope_key(kms, wrapping_key_arn, alg, ACTIVE, now), activated_at=now)
     dynamodb.put_item(TableName=table, Item=serialize(signing_key_to_item(record)))
     return record.kid
+
+
+def issue_token(functions) -> str:
+    """A token from the quickstart's client_secret_basic event; it must be issued."""
+    response = functions.token_call(load_event("token-client-secret-basic.json"))
+    assert response["statusCode"] == 200, response["body"]
+    return body(response)["access_token"]

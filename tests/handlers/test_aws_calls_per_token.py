@@ -7,8 +7,7 @@ from __future__ import annotations
 import jwt
 import pytest
 
-from support import AwsCalls, activate_envelope_key, body, load_event, make_stack
-from tokenvend_cli.seed import seed
+from support import activate_envelope_key, issue_token, make_stack
 
 WARM_TOKENS = 3
 
@@ -20,41 +19,24 @@ def stack(aws):
     return make_stack({"EnvelopeMode": "true"})
 
 
-@pytest.fixture
-def started(deployed, stack, quickstart):
-    seed(stack.dynamodb, stack.table, quickstart)
-
-    def start():
-        calls = AwsCalls.install()  # before the functions create their clients
-        return deployed.start(), calls
-
-    return start
-
-
-def issue(functions) -> str:
-    response = functions.token_call(load_event("token-client-secret-basic.json"))
-    assert response["statusCode"] == 200, response["body"]
-    return body(response)["access_token"]
-
-
-def test_kms_mode_a_warm_token_costs_exactly_one_sign(started, stack):
-    functions, calls = started()
-    first = issue(functions)  # cold: reads the client, the catalog, the key records, the public key
+def test_kms_mode_a_warm_token_costs_exactly_one_sign(counted, stack):
+    functions, calls = counted()
+    first = issue_token(functions)  # cold: reads the client, the catalog, the key records, the public key
     assert "kms.Sign" in calls.take()
     for _ in range(WARM_TOKENS):
-        issue(functions)
+        issue_token(functions)
     assert calls.take() == ["kms.Sign"] * WARM_TOKENS
     assert jwt.get_unverified_header(first)["alg"] == "RS256"
 
 
 @pytest.mark.parametrize("alg", ["RS256", "ES256"])
-def test_envelope_mode_a_warm_token_costs_no_aws_call(started, stack, alg):
+def test_envelope_mode_a_warm_token_costs_no_aws_call(counted, stack, alg):
     kid = activate_envelope_key(stack.dynamodb, stack.kms, stack.table,
                                 stack.template.physical["EnvelopeWrappingKey"]["Arn"], alg)
-    functions, calls = started()
-    first = issue(functions)
+    functions, calls = counted()
+    first = issue_token(functions)
     assert sorted(calls.take()) == ["dynamodb.GetItem", "dynamodb.Query", "dynamodb.Query", "kms.Decrypt"]
     for _ in range(WARM_TOKENS):
-        issue(functions)
+        issue_token(functions)
     assert calls.take() == []
     assert jwt.get_unverified_header(first) == {"alg": alg, "kid": kid, "typ": "at+jwt"}
