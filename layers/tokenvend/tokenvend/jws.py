@@ -1,12 +1,21 @@
-"""Compact JWS serialization with an external signer (the private key stays in KMS)."""
+"""Compact JWS serialization with an external signer (the private key stays in KMS).
+
+RFC 7515 §2: "Base64url Encoding ... with all trailing '=' characters omitted". That is
+one line of the standard library; importing PyJWT for it would put the whole of PyJWT
+(and cryptography behind it) on every function's init, which only private_key_jwt
+requests and envelope keys need.
+"""
 
 from __future__ import annotations
 
+import base64
 import json
 
-from jwt.utils import base64url_encode
-
 from .ports import Signer
+
+
+def base64url_encode(data: bytes) -> bytes:
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
 
 
 def _segment(data: dict) -> bytes:
