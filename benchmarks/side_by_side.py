@@ -9,7 +9,7 @@ thread of the stack's process, so its CPU is in the stack's figure) and once in 
 mode (an RS256 envelope key, zero AWS calls per token).
 
 For each server and concurrency 1, 8 and 32: tokens/s, p50/p99 latency and the CPU of the
-server's whole process tree per token, then tokvend's ratio to the peer.
+server's whole process tree per token, then tokenvend's ratio to the peer.
 
 Run: ``.venv/bin/python benchmarks/side_by_side.py [--requests N] [--time-cap S]``
 """
