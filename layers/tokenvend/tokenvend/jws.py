@@ -26,7 +26,10 @@ def signing_input(header: dict, claims: dict) -> bytes:
     return _segment(header) + b"." + _segment(claims)
 
 
+def sign(message: bytes, signer: Signer) -> str:
+    """The compact JWS of a ``signing_input`` already built (and measured against KMS's limit)."""
+    return (message + b"." + base64url_encode(signer.sign(message))).decode("ascii")
+
+
 def encode(header: dict, claims: dict, signer: Signer) -> str:
-    message = signing_input(header, claims)
-    signature = signer.sign(message)
-    return (message + b"." + base64url_encode(signature)).decode("ascii")
+    return sign(signing_input(header, claims), signer)
