@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # sam build needs python3.13 (the Lambda runtime) on PATH; pyenv machines provide it so.
 export PYENV_VERSION ?= 3.11.7:3.12.1:3.13.0
 
-.PHONY: install run test test-fast lint build clean
+.PHONY: install run test test-fast lint build bench clean
 
 $(STAMP): pyproject.toml layers/tokenvend/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ test: install
 ## test-fast: everything but the tests that start servers or run sam build
 test-fast: install
 	$(BIN)/pytest -m "not slow"
+
+## bench: every benchmark, each beside its baseline from the same run (not part of `make test`; ~6 min)
+bench: install
+	cd benchmarks/peer && npm ci --no-audit --no-fund --silent
+	cd benchmarks && ../$(BIN)/python bench.py
 
 lint: install
 	$(BIN)/cfn-lint template.yaml

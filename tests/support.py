@@ -93,3 +93,60 @@ def basic(client_id: str, secret: str) -> str:
 
 def body(response) -> dict:
     return json.loads(response["body"])
+
+
+class AwsCalls:
+    """Every AWS call the boto3 clients of the default session make, as ``service.Operation``,
+    counted with botocore's ``before-call`` event (a client copies the session's handlers
+    when it is created, so this must be installed before the function starts)."""
+
+    def __init__(self):
+        self.calls: list[str] = []
+
+    def __call__(self, event_name: str, **_kwargs):
+        self.calls.append(event_name.removeprefix("before-call."))
+
+    @classmethod
+    def install(cls) -> "AwsCalls":
+        boto3.setup_default_session()
+        counter = cls()
+        boto3.DEFAULT_SESSION.events.register("before-call", counter)
+        return counter
+
+    def take(self) -> list[str]:
+        """The calls since the last ``take``."""
+        calls, self.calls = self.calls, []
+        return calls
+
+
+def remove_signing_key_records(dynamodb, table: str) -> None:
+    """Back to the stack's own KMS key: no signing-key record left in ``table``."""
+    from tokenvend.adapters.dynamodb import query_partition
+    from tokenvend.adapters.dynamodb_items import SIGNING_KEYS_PK, serialize, signing_key_key
+
+    for item in query_partition(dynamodb, table, SIGNING_KEYS_PK):
+        dynamodb.delete_item(TableName=table, Key=serialize(signing_key_key(item["kid"])))
+
+
+def activate_envelope_key(dynamodb, kms, table: str, wrapping_key_arn: str, alg: str) -> str:
+    """Make a new envelope key (as ``tokenvend key add --envelope`` makes it) the one
+    signing-key record of ``table``, active; return its kid."""
+    import dataclasses
+    import time
+
+    from tokenvend.adapters.dynamodb_items import serialize, signing_key_to_item
+    from tokenvend.adapters.envelope import new_envelope_key
+    from tokenvend.model import ACTIVE
+
+    remove_signing_key_records(dynamodb, table)
+    now = int(time.time()) - 1
+    record = dataclasses.replace(new_envelope_key(kms, wrapping_key_arn, alg, ACTIVE, now), activated_at=now)
+    dynamodb.put_item(TableName=table, Item=serialize(signing_key_to_item(record)))
+    return record.kid
+
+
+def issue_token(functions) -> str:
+    """A token from the quickstart's client_secret_basic event; it must be issued."""
+    response = functions.token_call(load_event("token-client-secret-basic.json"))
+    assert response["statusCode"] == 200, response["body"]
+    return body(response)["access_token"]

@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from support import LambdaContext, load_function
+from support import AwsCalls, LambdaContext, load_function
 from tokenvend_cli.seed import seed
 
 # A JWS/JWT always starts with base64url '{"' = "eyJ": no token, assertion or part of one
@@ -98,3 +98,16 @@ def deployed(stack, monkeypatch):
 def functions(deployed, stack, quickstart):
     seed(stack.dynamodb, stack.table, quickstart)
     return deployed.start()
+
+
+@pytest.fixture
+def counted(deployed, stack, quickstart):
+    """Start the functions on the seeded quickstart with every AWS call they make counted:
+    ``functions, calls = counted()``."""
+    seed(stack.dynamodb, stack.table, quickstart)
+
+    def start():
+        calls = AwsCalls.install()  # before the functions create their clients
+        return deployed.start(), calls
+
+    return start

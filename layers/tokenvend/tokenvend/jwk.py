@@ -1,14 +1,16 @@
-"""Public keys as JWKs, and the RFC 7638 thumbprint used as ``kid``."""
+"""Public keys as JWKs, and the RFC 7638 thumbprint used as ``kid``.
+
+A public key is turned into a JWK once per key and container (from KMS ``GetPublicKey``
+or an envelope key), never per token: PyJWT's and cryptography's key classes are
+imported when that first happens, not on every function's init.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.serialization import load_der_public_key
-from jwt.algorithms import ECAlgorithm, RSAAlgorithm
-from jwt.utils import base64url_encode
+from .jws import base64url_encode
 
 # RFC 7638 §3.2: the required members of each key type, in lexicographic order.
 THUMBPRINT_MEMBERS = {"RSA": ("e", "kty", "n"), "EC": ("crv", "kty", "x", "y")}
@@ -21,6 +23,9 @@ ALGORITHM_KEYS = {"RS256": ("RSA", None), "ES256": ("EC", "P-256"), "ES384": ("E
 
 
 def public_key_to_jwk(public_key) -> dict:
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    from jwt.algorithms import ECAlgorithm, RSAAlgorithm
+
     if isinstance(public_key, rsa.RSAPublicKey):
         return RSAAlgorithm.to_jwk(public_key, as_dict=True)
     if isinstance(public_key, ec.EllipticCurvePublicKey):
@@ -43,6 +48,8 @@ def public_only(jwk: dict) -> dict:
 def signing_jwk(public_key_der: bytes, alg: str) -> dict:
     """The JWKS entry for a signing key given as DER SubjectPublicKeyInfo (KMS GetPublicKey);
     ValueError when the key cannot make ``alg`` signatures."""
+    from cryptography.hazmat.primitives.serialization import load_der_public_key
+
     return jwk_for(load_der_public_key(public_key_der), alg)
 
 

@@ -24,7 +24,7 @@ from .audit import TokenAudit
 from .authenticate_client import authenticate_client, presented_client_id
 from .claims import access_token_claims, access_token_header, new_jti
 from .errors import InvalidClient, InvalidRequest, OAuthError, UnauthorizedClient, UnsupportedGrantType, echo
-from .jws import encode, signing_input
+from .jws import sign, signing_input
 from .model import CLIENT_CREDENTIALS, Client
 from .ports import CatalogStore, ClientStore, KeySource, ReplayCache
 from .resolution import parse_scope, resolve
@@ -131,9 +131,10 @@ class TokenEndpoint:
         header = access_token_header(signer.alg, kid)
         claims = access_token_claims(issuer=issuer, client=client, scopes=decision.granted,
                                      aud=decision.aud, now=int(now), jti=jti)
-        if len(signing_input(header, claims)) > KMS_RAW_MESSAGE_LIMIT:
+        message = signing_input(header, claims)  # built once: measured, then signed
+        if len(message) > KMS_RAW_MESSAGE_LIMIT:
             raise InvalidRequest("The token would be too large to sign; request fewer resources or scopes.")
-        token = encode(header, claims, signer)
+        token = sign(message, signer)
         audit.kid, audit.jti, audit.expires_in = kid, jti, client.token_lifetime()
         audit.outcome = "issued"
         return {
