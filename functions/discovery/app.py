@@ -5,7 +5,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.logging import correlation_paths
 
-from tokenvend import bootstrap
+from tokenvend import bootstrap, snapstart
 from tokenvend.adapters.aws import request_deadline
 from tokenvend.apigw import domain_name, install_error_handlers, json_response, log_json
 from tokenvend.discovery import DISCOVERY_PATHS, JWKS_PATH, cacheable, discovery_document, jwks_document
@@ -14,6 +14,7 @@ from tokenvend.errors import MethodNotAllowed, OAuthError
 logger = Logger(json_serializer=log_json)
 app = APIGatewayHttpResolver()
 container = bootstrap.build(signs=False)  # publishes keys, never holds a private half
+snapstart.install(container)  # a no-op unless the function runs with SnapStart
 READ_METHODS = ["GET", "HEAD"]
 OTHER_METHODS = ["POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 

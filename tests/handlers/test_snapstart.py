@@ -41,17 +41,16 @@ def test_without_lambdas_hooks_module_install_does_nothing(counted, monkeypatch)
     assert snapstart.install(functions.token.container) is False
 
 
-def test_install_registers_one_hook_each_for_the_container(counted, hooks):
+def test_each_function_registers_its_hooks_when_it_starts(counted, hooks):
     functions, _ = counted()
-    assert snapstart.install(functions.token.container) is True
-    assert hooks == {"before": [(snapstart.before_snapshot, (functions.token.container,))],
-                     "after": [(snapstart.after_restore, (functions.token.container,))]}
+    containers = (functions.token.container, functions.discovery.container)
+    assert hooks == {"before": [(snapstart.before_snapshot, (c,)) for c in containers],
+                     "after": [(snapstart.after_restore, (c,)) for c in containers]}
 
 
 def test_after_restore_caches_are_read_afresh(counted, hooks):
     # GIVEN a warm function: its client, catalog and key records cached
     functions, calls = counted()
-    snapstart.install(functions.token.container)
     issue_token(functions)
     issue_token(functions)
     assert calls.take().count("dynamodb.GetItem") == 1
@@ -67,11 +66,9 @@ def test_the_unwrapped_envelope_key_is_never_in_a_snapshot(counted, hooks, stack
                           stack.template.physical["EnvelopeWrappingKey"]["Arn"], "ES256")
     functions, calls = counted()
     container = functions.token.container
-    snapstart.install(container)
     issue_token(functions)
     assert "kms.Decrypt" in calls.take()
     run(hooks, "before")
-    assert container.keys._signers == {}
     issue_token(functions)  # the key records are still cached; the private key is unwrapped again
     assert calls.take() == ["kms.Decrypt"]
 
@@ -79,9 +76,8 @@ def test_the_unwrapped_envelope_key_is_never_in_a_snapshot(counted, hooks, stack
 def test_before_snapshot_closes_every_aws_connection(counted, hooks, monkeypatch):
     functions, _ = counted()
     container = functions.token.container
-    snapstart.install(container)
     closed = []
-    for client in (container.store._ddb, container.keys._kms):
+    for client in (*container.store.aws_clients(), container.keys.aws_clients()[1]):
         monkeypatch.setattr(client._endpoint.http_session, "close", lambda c=client: closed.append(c.meta.service_model.service_name))
     run(hooks, "before")
     assert sorted(closed) == ["dynamodb", "dynamodb", "kms"]  # the store and the key ring share the DynamoDB client
@@ -89,7 +85,6 @@ def test_before_snapshot_closes_every_aws_connection(counted, hooks, monkeypatch
 
 def test_after_restore_random_is_reseeded(counted, hooks):
     functions, _ = counted()
-    snapstart.install(functions.token.container)
     random.seed(12)
     snapshot_state = random.getstate()
     run(hooks, "after")

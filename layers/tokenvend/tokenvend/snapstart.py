@@ -30,24 +30,20 @@ import random
 
 
 def _clients(container) -> list:
-    # TODO: DynamoDBStore and KeyRing should expose forget()/clients(); these are their own
-    # attributes until then.
-    return [c for c in (container.store._ddb, container.keys._ddb, container.keys._kms) if c is not None]
+    return [c for c in (*container.store.aws_clients(), *container.keys.aws_clients()) if c is not None]
 
 
 def before_snapshot(container) -> None:
     """Drop unwrapped private keys and close every AWS connection."""
-    container.keys._signers.clear()
+    container.keys.drop_signers()
     for client in _clients(container):
         client._endpoint.http_session.close()
 
 
 def after_restore(container) -> None:
     """Empty the caches timed on the snapshot's clock; give ``random`` fresh entropy."""
-    container.store._clients.clear()
-    container.store._catalog = None
-    container.keys._records = None
-    container.keys._signers.clear()
+    container.store.forget()
+    container.keys.forget()
     random.seed()
 
 

@@ -62,6 +62,14 @@ class DynamoDBStore:
         self._catalog: tuple[float, Catalog] | None = None
         self._refreshes = RefreshBudget()
 
+    def forget(self) -> None:
+        """Drop every cached read (SnapStart's after-restore hook: their times are the snapshot's)."""
+        self._clients.clear()
+        self._catalog = None
+
+    def aws_clients(self) -> list:
+        return [self._ddb]
+
     def _usable(self, read_at: float, now: float, fresh: bool) -> bool:
         """Whether a cached read answers: within the TTL and, for a second look, too recent
         to read again (or over this second's budget)."""

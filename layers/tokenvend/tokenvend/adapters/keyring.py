@@ -71,6 +71,19 @@ class KeyRing:
         message = "signing key record refused" if level == logging.ERROR else "signing key record altered"
         logger.log(level, message, extra={"record": what, "reason": reason})
 
+    def drop_signers(self) -> None:
+        """Forget every proven signer, and with it any unwrapped private key (SnapStart's
+        before-snapshot hook); the next use proves the key again."""
+        self._proofs.clear()
+
+    def forget(self) -> None:
+        """Drop the cached records and signers (SnapStart's after-restore hook)."""
+        self._records = None
+        self.drop_signers()
+
+    def aws_clients(self) -> list:
+        return [self._ddb, self._kms]
+
     def records(self) -> list[SigningKeyRecord]:
         """The well-formed records (cached for the TTL); a malformed one is skipped."""
         now = self._clock()
