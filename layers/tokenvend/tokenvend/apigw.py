@@ -62,3 +62,16 @@ def install_error_handlers(app, logger, on_oauth_error=None) -> None:
     @app.not_found
     def not_found(_exc):
         return not_found_response()
+
+
+def audited_call(event: dict, settings, endpoint, audit, logger, message: str):
+    """Run ``endpoint.handle`` on the event with the request's issuer; the audit is logged
+    as one line whatever happens (an OAuthError is re-raised for the error handler)."""
+    try:
+        request = http_request(event)
+        return endpoint.handle(request, settings.issuer_for(request.domain_name), audit)
+    except OAuthError as err:
+        audit.failed(err)
+        raise
+    finally:
+        logger.info(message, extra=audit.as_log())

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable
 
-from .audit import TokenAudit
+from .audit import TokenAudit, records_failure
 from .authenticate_client import authenticate_client, presented_client_id
 from .claims import access_token_claims, access_token_header, new_jti
-from .errors import InvalidRequest, OAuthError, UnauthorizedClient, UnsupportedGrantType
+from .errors import InvalidRequest, UnauthorizedClient, UnsupportedGrantType
 from .jws import encode, signing_input
 from .model import CLIENT_CREDENTIALS
 from .ports import CatalogStore, ClientStore, KeySource, ReplayCache
@@ -36,15 +36,9 @@ class TokenEndpoint:
     replay: ReplayCache | None = None
     clock: Callable[[], float] = time.time
 
+    @records_failure
     def handle(self, http: HttpRequest, issuer: str, audit: TokenAudit) -> dict:
         """Return the §5.1 success body, or raise the first OAuthError; fill ``audit``."""
-        try:
-            return self._handle(http, issuer, audit)
-        except OAuthError as err:
-            audit.failed(err)
-            raise
-
-    def _handle(self, http: HttpRequest, issuer: str, audit: TokenAudit) -> dict:
         request = read_token_request(http)
         audit.grant_type = request.get("grant_type")
         audit.requested_resources = list(request.resources)
