@@ -12,8 +12,6 @@ from dataclasses import dataclass, fields, replace
 
 from tokenvend import client_secrets
 from tokenvend.config import Config
-from tokenvend.model import Client
-
 from .ops_table import KINDS, TableState
 
 ADDED, CHANGED, REMOVED, KEPT = "added", "changed", "removed", "kept"
@@ -31,18 +29,19 @@ class Change:
         return {"action": self.action, "kind": self.kind, "name": self.name, "fields": list(self.fields)}
 
 
-def keep_stored_hashes(client: Client, stored: Client | None) -> Client:
-    """Replace the fresh hash of each plaintext secret that a stored hash already verifies."""
+def keep_stored_hashes(record, stored):
+    """Replace the fresh hash of each plaintext secret that a stored hash already verifies
+    (a client's secrets, or an api resource's)."""
     if stored is None:
-        return client
+        return record
     secrets = []
-    for secret in client.secrets:
+    for secret in record.secrets:
         if secret.plaintext is not None:
             match = next((s for s in stored.secrets if client_secrets.verify_secret(secret.plaintext, s.hash)), None)
             if match is not None:
                 secret = replace(secret, hash=match.hash)
         secrets.append(secret)
-    return replace(client, secrets=tuple(secrets))
+    return replace(record, secrets=tuple(secrets))
 
 
 def _comparable(record, name: str):
@@ -68,7 +67,7 @@ def _changed_fields(old, new) -> tuple[str, ...]:
 def plan(config: Config, state: TableState, *, prune: bool) -> list[Change]:
     desired = {
         "api_scope": {s.name: s for s in config.api_scopes},
-        "api_resource": {r.name: r for r in config.api_resources},
+        "api_resource": {r.name: keep_stored_hashes(r, state.api_resources.get(r.name)) for r in config.api_resources},
         "client": {c.client_id: keep_stored_hashes(c, state.clients.get(c.client_id)) for c in config.clients},
     }
     changes = []
