@@ -15,7 +15,10 @@ def register(cli: click.Group) -> None:
     from .ops_explain import explain_command
     from .ops_identityserver import import_identityserver
     from .ops_keys import key_group
+    from .ops_revoke import revoke
     from .ops_token import token
+
+    token.add_command(revoke)
 
     for command in (apply, export, *groups(), key_group(), explain_command, token, import_identityserver):
         cli.add_command(command)

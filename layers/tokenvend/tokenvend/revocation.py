@@ -37,8 +37,9 @@ REVOKED, LEFT_ALONE = "revoked", "left alone"
 
 
 def revoke_own_token(token: str, client_id: str, published_keys: list[dict], issuer: str,
-                     revocations: RevocationList, now: float, audit: TokenCheckAudit) -> bool:
-    """Revoke ``token`` if it is a valid, unexpired token of ``client_id``; True when it was.
+                     revocations: RevocationList, now: float, audit: TokenCheckAudit) -> dict | None:
+    """Revoke ``token`` if it is a valid, unexpired token of ``client_id``; its claims when
+    it was, else None (``audit`` says why).
 
     Also what ``tokenvend token revoke`` does as an operator."""
     try:
@@ -47,14 +48,14 @@ def revoke_own_token(token: str, client_id: str, published_keys: list[dict], iss
         if exc.claims:
             audit.token(exc.claims)
         audit.outcome, audit.reason = LEFT_ALONE, exc.reason
-        return False
+        return None
     audit.token(claims)
     if claims["client_id"] != client_id:
         audit.outcome, audit.reason = LEFT_ALONE, "the token was issued to another client"
-        return False
+        return None
     revocations.revoke(claims["jti"], client_id, int(claims["exp"]))
     audit.outcome = REVOKED
-    return True
+    return claims
 
 
 @dataclass
