@@ -146,14 +146,16 @@ def _run_stack(host, port, moto_host, moto_port, template, config, config_path, 
         provision_local(template, moto.url)
         table, key_arn = table_and_key(template)
         seed_local(config, table, moto.url)
-        functions = []
+        functions, starting = [], []
         for spec in template.functions():
             env = function_environment(spec, local_environment(spec, moto.url, REGION, base_url), env_file)
             containers = FunctionContainers(spec, {**lambda_variables(spec, REGION), **env}, size=containers_per_function,
                                             account_id=template.pseudo["AWS::AccountId"])
             cleanup.callback(containers.close)
+            starting.append(containers.start())  # every function's containers initialize at once
+        for containers in starting:
             try:
-                functions.append(containers.load())
+                functions.append(containers.wait())
             except FunctionInitError as exc:
                 fail(f"{exc}", 1)
         # an empty TOKENVEND_ISSUER makes the functions derive https://{Host header}

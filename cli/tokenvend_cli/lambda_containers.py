@@ -90,6 +90,7 @@ class FunctionContainers:
         self.spec, self.env, self.size, self.account_id = spec, env, size, account_id
         self._idle: queue.Queue[_Container | None] = queue.Queue()
         self._containers: list[_Container] = []
+        self._starting: list[_Container] = []
         self._lock = threading.Lock()
         self._closed = False
 
@@ -133,7 +134,16 @@ class FunctionContainers:
 
     def load(self) -> "FunctionContainers":
         """Start the containers and wait until each has initialized the function."""
-        started = [self._start() for _ in range(self.size)]
+        return self.start().wait()
+
+    def start(self) -> "FunctionContainers":
+        """Start the containers without waiting: several functions then initialize at once."""
+        self._starting = [self._start() for _ in range(self.size)]
+        return self
+
+    def wait(self) -> "FunctionContainers":
+        """Wait until each started container has initialized the function."""
+        started, self._starting = self._starting, []
         try:
             for container in started:
                 self._idle.put(self._ready(container))
