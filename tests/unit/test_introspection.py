@@ -188,3 +188,18 @@ def test_get_is_405_with_allow_post(checks):
     err, _ = checks.refuse(checks.introspection, MethodNotAllowed, http(b"", method="GET"))
     assert (err.status_code, err.description, err.headers) == (
         405, "The introspection endpoint accepts only POST.", {"Allow": "POST"})
+
+
+def test_a_urn_resource_authenticates_with_its_name_form_urlencoded_in_basic(checks):
+    # RFC 6749 §2.3.1: the id is form-urlencoded, so "urn:audit" survives the ':' of Basic
+    from dataclasses import replace
+
+    from tokenvend.client_secrets import hash_secret
+    from tokenvend.model import ClientSecret
+
+    catalog = checks.world.store.catalog
+    audit_resource = replace(catalog.api_resources[AUDIT], secrets=(ClientSecret(hash_secret("audit-api-secret")),))
+    catalog.api_resources[AUDIT] = audit_resource
+    token = checks.token(scope="orders.read", resource=AUDIT)
+    body, audit = checks.introspect(token, resource=AUDIT, secret="audit-api-secret")
+    assert (body["active"], body["aud"], audit.caller) == (True, AUDIT, AUDIT)
