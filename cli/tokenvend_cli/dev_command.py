@@ -153,6 +153,8 @@ def _run_stack(host, port, moto_host, moto_port, template, config, config_path, 
                                             account_id=template.pseudo["AWS::AccountId"])
             cleanup.callback(containers.close)
             starting.append(containers.start())  # every function's containers initialize at once
+        # runs before the closes above (last in, first out): every container is asked to exit at once
+        cleanup.callback(lambda: [containers.request_stop() for containers in starting])
         for containers in starting:
             try:
                 functions.append(containers.wait())

@@ -186,6 +186,14 @@ class FunctionContainers:
             self._containers.remove(container)
         _stop(container, kill=True)
 
+    def request_stop(self) -> None:
+        """Ask every container to exit, without waiting (``close`` waits): the local stack
+        asks all functions' containers first, so they shut down side by side."""
+        with self._lock:
+            containers = list(self._containers)
+        for container in containers:
+            _ask_to_exit(container)
+
     def close(self) -> None:
         """Stop every container and wait for it: no process is left behind, and none is
         started afterwards (an invocation still running fails instead)."""
@@ -193,15 +201,21 @@ class FunctionContainers:
             self._closed = True
             containers, self._containers = self._containers, []
         for container in containers:
+            _ask_to_exit(container)
+        for container in containers:
             _stop(container, kill=False)
+
+
+def _ask_to_exit(container: _Container) -> None:
+    try:
+        container.conn.send(None)
+    except OSError:
+        pass
 
 
 def _stop(container: _Container, *, kill: bool) -> None:
     if not kill:
-        try:
-            container.conn.send(None)
-        except OSError:
-            pass
+        _ask_to_exit(container)
     container.conn.close()
     if kill:
         container.process.kill()

@@ -92,7 +92,7 @@ class DevStack:
             time.sleep(0.02)
         return list(self.stdout)
 
-    def stop(self, signum: int = signal.SIGTERM, timeout: float = 10) -> int:
+    def stop(self, signum: int = signal.SIGTERM, timeout: float = 30) -> int:
         if self.proc.poll() is None:
             self.proc.send_signal(signum)
             try:
