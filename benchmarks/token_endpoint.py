@@ -112,7 +112,7 @@ def main():
 
     boto = import_seconds("import boto3")
     print(f"python -c 'import boto3' (baseline):        {boto * 1000:7.1f} ms")
-    for name in ("token", "discovery"):
+    for name in ("token", "discovery", "introspect", "revocation"):
         took = import_seconds(load_function(name))
         print(f"init of functions/{name}/app.py:{' ' * (13 - len(name))}{took * 1000:7.1f} ms  "
               f"(+{(took - boto) * 1000:.1f} ms over baseline)")

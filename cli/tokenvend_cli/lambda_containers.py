@@ -90,6 +90,7 @@ class FunctionContainers:
         self.spec, self.env, self.size, self.account_id = spec, env, size, account_id
         self._idle: queue.Queue[_Container | None] = queue.Queue()
         self._containers: list[_Container] = []
+        self._starting: list[_Container] = []
         self._lock = threading.Lock()
         self._closed = False
 
@@ -133,7 +134,16 @@ class FunctionContainers:
 
     def load(self) -> "FunctionContainers":
         """Start the containers and wait until each has initialized the function."""
-        started = [self._start() for _ in range(self.size)]
+        return self.start().wait()
+
+    def start(self) -> "FunctionContainers":
+        """Start the containers without waiting: several functions then initialize at once."""
+        self._starting = [self._start() for _ in range(self.size)]
+        return self
+
+    def wait(self) -> "FunctionContainers":
+        """Wait until each started container has initialized the function."""
+        started, self._starting = self._starting, []
         try:
             for container in started:
                 self._idle.put(self._ready(container))
@@ -176,6 +186,14 @@ class FunctionContainers:
             self._containers.remove(container)
         _stop(container, kill=True)
 
+    def request_stop(self) -> None:
+        """Ask every container to exit, without waiting (``close`` waits): the local stack
+        asks all functions' containers first, so they shut down side by side."""
+        with self._lock:
+            containers = list(self._containers)
+        for container in containers:
+            _ask_to_exit(container)
+
     def close(self) -> None:
         """Stop every container and wait for it: no process is left behind, and none is
         started afterwards (an invocation still running fails instead)."""
@@ -183,15 +201,21 @@ class FunctionContainers:
             self._closed = True
             containers, self._containers = self._containers, []
         for container in containers:
+            _ask_to_exit(container)
+        for container in containers:
             _stop(container, kill=False)
+
+
+def _ask_to_exit(container: _Container) -> None:
+    try:
+        container.conn.send(None)
+    except OSError:
+        pass
 
 
 def _stop(container: _Container, *, kill: bool) -> None:
     if not kill:
-        try:
-            container.conn.send(None)
-        except OSError:
-            pass
+        _ask_to_exit(container)
     container.conn.close()
     if kill:
         container.process.kill()

@@ -54,14 +54,16 @@ class MountedApi:
 def load_functions(template: Template, base_env, region: str, env_file: dict, size: int, cleanup) -> list:
     """Each function of ``template`` in ``size`` warm containers (stopped by ``cleanup``),
     with ``base_env(spec)`` over its template variables; raises FunctionInitError."""
-    functions = []
+    starting = []
     for spec in template.functions():
         env = function_environment(spec, base_env(spec), env_file)
         containers = FunctionContainers(spec, {**lambda_variables(spec, region), **env}, size=size,
                                         account_id=template.pseudo["AWS::AccountId"])
         cleanup.callback(containers.close)
-        functions.append(containers.load())
-    return functions
+        starting.append(containers.start())  # every function's containers initialize at once
+    # runs before the closes above (last in, first out): every container is asked to exit at once
+    cleanup.callback(lambda: [containers.request_stop() for containers in starting])
+    return [containers.wait() for containers in starting]
 
 
 def client_scopes(table: str, ddb):

@@ -18,7 +18,10 @@ def register(cli: click.Group) -> None:
     from .ops_identityserver import import_identityserver
     from .ops_import_cognito import import_cognito
     from .ops_keys import key_group
+    from .ops_revoke import revoke
     from .ops_token import token
+
+    token.add_command(revoke)
 
     for command in (apply, export, *groups(), key_group(), explain_command, explain_token, token,
                     import_identityserver, import_cognito):

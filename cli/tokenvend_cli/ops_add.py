@@ -1,4 +1,4 @@
-"""``tokenvend scope add``, ``resource add``, ``client add`` and ``client secret add|revoke``.
+"""``tokenvend scope add``, ``resource add``, ``client add`` and ``client|resource secret add|revoke``.
 
 A new secret is ``generate_secret()`` (256 random bits). It is printed once, when it is
 made, and only its hash is stored; no command prints a stored hash unless asked
@@ -10,24 +10,24 @@ from __future__ import annotations
 import click
 
 from tokenvend import client_secrets
-from tokenvend.adapters.dynamodb_items import client_to_item
-from tokenvend.model import Client, utcnow
+from tokenvend.adapters.dynamodb_items import secrets_to_items
+from tokenvend.model import utcnow
 
 from .ops_cli import Command, Group, OpsError, emit_json, warn
-from .ops_records import CLIENT, RESOURCE, SCOPE, check_entry, group
-from .ops_table import ConfigTable
+from .ops_records import CLIENT, RESOURCE, SCOPE, Kind, check_entry, group
+from .ops_table import ConfigTable, TableState
 from .ops_target import Target, target_options
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (with the secret).")
 
 
-def _hand_over(target: Target, as_json: bool, data: dict, line: str) -> None:
+def _hand_over(target: Target, as_json: bool, data: dict, line: str, field: str = "client_secret") -> None:
     """Print a new secret, the only time it is ever shown."""
     if as_json:
         emit_json({**data, "in_force_within_seconds": target.cache_ttl})
         return
     click.echo(line)
-    click.echo(f"client_secret: {data['client_secret']}")
+    click.echo(f"{field}: {data[field]}")
     click.echo("Store it now: it is shown only this once (the table keeps only its hash).")
     click.echo(target.in_force())
 
@@ -129,75 +129,95 @@ def client_add(target: Target, client_id, client_name, scopes, lifetime, claims,
                f"added client {client_id!r} with secrets[0]")
 
 
-@click.command("add", cls=Command)
-@click.argument("client_id")
-@click.option("--expires", metavar="DATE", help="When it stops working (ISO 8601 date or date-time; UTC if no offset).")
-@click.option("--description", default="", help="What it is for, e.g. who holds it.")
-@json_option
-@target_options
-def secret_add(target: Target, client_id, expires, description, as_json):
-    """Add a generated secret to a client, beside its others (for rollover).
+def _secret_add(spec: Kind) -> click.Command:
+    """``client secret add`` and ``resource secret add``: the same rules for both."""
+    noun = "client" if spec.kind == "client" else "api resource"
+    field = "client_secret" if spec.kind == "client" else "secret"
+    use = "" if spec.kind == "client" else (
+        " The resource authenticates with it at /connect/introspect (its name as the client_id).")
 
-    The secret (256 random bits) is printed once; only its hash is stored. Revoke the
-    old one with `tokenvend client secret revoke` once every caller uses the new one.
+    def secret_add(target: Target, name, expires, description, as_json):
+        table = ConfigTable(target)
+        held = len(table.require(spec.kind, name).secrets)
+        if held >= client_secrets.SECRET_SLOTS:
+            # every verification compares with this many stored hashes (timing): revoke one first
+            raise OpsError(f"{noun} {name!r} holds {held} secrets, the most a{'n' if noun[0] == 'a' else ''} {noun} may "
+                           f"hold; revoke one (tokenvend {spec.word} secret revoke) first")
+        secret = client_secrets.generate_secret()
+        key = "client_id" if spec.kind == "client" else "name"
+        entry = {key: name, "secrets": [
+            {"hash": client_secrets.hash_secret(secret), "description": description, "expiration": expires}]}
+        (stored,) = check_entry(spec.kind, entry, TableState()).secrets
+        if stored.expired(utcnow()):
+            raise OpsError(f"--expires {expires}: that is in the past")
+        index = table.append_secret(name, secrets_to_items([stored])[0], kind=spec.kind)
+        expiry = f" (expires {stored.expiration.isoformat()})" if stored.expiration else ""
+        _hand_over(target, as_json, {key: name, "index": index, field: secret, "description": description,
+                             "expiration": stored.expiration.isoformat() if stored.expiration else None},
+                   f"added secrets[{index}] to {noun} {name!r}{expiry}", field)
 
-    \b
-    Example:
-      tokenvend client secret add billing --expires 2026-12-31 --description "billing 2026"
-    """
-    table = ConfigTable(target)
-    held = len(table.require("client", client_id).secrets)
-    if held >= client_secrets.SECRET_SLOTS:
-        # every verification compares with this many stored hashes (timing): revoke one first
-        raise OpsError(f"client {client_id!r} holds {held} secrets, the most a client may hold; "
-                       "revoke one (tokenvend client secret revoke) first")
-    secret = client_secrets.generate_secret()
-    entry = {"client_id": client_id, "secrets": [
-        {"hash": client_secrets.hash_secret(secret), "description": description, "expiration": expires}]}
-    (stored,) = check_entry("client", entry, table.read_all()).secrets
-    if stored.expired(utcnow()):
-        raise OpsError(f"--expires {expires}: that is in the past")
-    index = table.append_secret(client_id, client_to_item(Client(client_id, secrets=(stored,)))["secrets"][0])
-    expiry = f" (expires {stored.expiration.isoformat()})" if stored.expiration else ""
-    _hand_over(target, as_json, {"client_id": client_id, "index": index, "client_secret": secret,
-                         "description": description,
-                         "expiration": stored.expiration.isoformat() if stored.expiration else None},
-               f"added secrets[{index}] to client {client_id!r}{expiry}")
+    secret_add.__doc__ = f"""Add a generated secret to {"a client" if spec.kind == "client" else "an api resource"}, beside its others (for rollover).
 
-
-@click.command("revoke", cls=Command)
-@click.argument("client_id")
-@click.argument("which", metavar="INDEX_OR_DESCRIPTION")
-@target_options
-def secret_revoke(target: Target, client_id, which):
-    """Remove one secret of a client, by its index (see `client show`) or its description.
+    The secret (256 random bits) is printed once; only its hash is stored.{use} Revoke the
+    old one with `tokenvend {spec.word} secret revoke` once every caller uses the new one.
 
     \b
     Example:
-      tokenvend client secret revoke billing 0
-      tokenvend client secret revoke billing "billing 2025"
+      tokenvend {spec.word} secret add {spec.example} --expires 2026-12-31 --description "{spec.word} 2026"
     """
-    table = ConfigTable(target)
-    client = table.require("client", client_id)
-    if which.isdigit():
-        matches = [int(which)] if int(which) < len(client.secrets) else []
-    else:
-        matches = [i for i, s in enumerate(client.secrets) if s.description == which]
-    if len(matches) != 1:
-        known = ", ".join(f"{i} ({s.description or 'no description'})" for i, s in enumerate(client.secrets))
-        problem = "matches several secrets" if matches else "matches no secret"
-        raise OpsError(f"{which!r} {problem} of client {client_id!r}; its secrets: {known or 'none'}")
-    (index,) = matches
-    table.remove_secret(client_id, index, client.secrets[index].hash)
-    click.echo(f"revoked secrets[{index}] of client {client_id!r}; {target.in_force()}")
-    left = [s for i, s in enumerate(client.secrets) if i != index and not s.expired(utcnow())]
-    if not left and not client.jwks:
-        warn(f"client {client_id!r} has no unexpired secret left and no jwks: it cannot get a token")
+    secret_add = json_option(target_options(secret_add))
+    secret_add = click.option("--description", default="", help="What it is for, e.g. who holds it.")(secret_add)
+    secret_add = click.option("--expires", metavar="DATE",
+                              help="When it stops working (ISO 8601 date or date-time; UTC if no offset).")(secret_add)
+    secret_add = click.argument("name", metavar="CLIENT_ID" if spec.kind == "client" else "NAME")(secret_add)
+    return click.command("add", cls=Command)(secret_add)
+
+
+def _secret_revoke(spec: Kind) -> click.Command:
+    noun = "client" if spec.kind == "client" else "api resource"
+
+    def secret_revoke(target: Target, name, which):
+        table = ConfigTable(target)
+        record = table.require(spec.kind, name)
+        if which.isdigit():
+            matches = [int(which)] if int(which) < len(record.secrets) else []
+        else:
+            matches = [i for i, s in enumerate(record.secrets) if s.description == which]
+        if len(matches) != 1:
+            known = ", ".join(f"{i} ({s.description or 'no description'})" for i, s in enumerate(record.secrets))
+            problem = "matches several secrets" if matches else "matches no secret"
+            raise OpsError(f"{which!r} {problem} of {noun} {name!r}; its secrets: {known or 'none'}")
+        (index,) = matches
+        table.remove_secret(name, index, record.secrets[index].hash, kind=spec.kind)
+        click.echo(f"revoked secrets[{index}] of {noun} {name!r}; {target.in_force()}")
+        left = [s for i, s in enumerate(record.secrets) if i != index and not s.expired(utcnow())]
+        if spec.kind == "client" and not left and not record.jwks:
+            warn(f"client {name!r} has no unexpired secret left and no jwks: it cannot get a token")
+        elif not left:
+            warn(f"api resource {name!r} has no unexpired secret left: it cannot introspect tokens")
+
+    secret_revoke.__doc__ = f"""Remove one secret of {"a client" if spec.kind == "client" else "an api resource"}, by its index (see `{spec.word} show`) or its description.
+
+    \b
+    Example:
+      tokenvend {spec.word} secret revoke {spec.example} 0
+      tokenvend {spec.word} secret revoke {spec.example} "{spec.word} 2025"
+    """
+    secret_revoke = target_options(secret_revoke)
+    secret_revoke = click.argument("which", metavar="INDEX_OR_DESCRIPTION")(secret_revoke)
+    secret_revoke = click.argument("name", metavar="CLIENT_ID" if spec.kind == "client" else "NAME")(secret_revoke)
+    return click.command("revoke", cls=Command)(secret_revoke)
+
+
+def _secret_group(spec: Kind) -> click.Group:
+    whose = "a client" if spec.kind == "client" else "an api resource (for introspection)"
+    secret = Group("secret", help=f"Add a generated secret to {whose}, or revoke one.\n\n"
+                                  f"\b\nExample:\n  tokenvend {spec.word} secret add {spec.example} --expires 2026-12-31\n")
+    secret.add_command(_secret_add(spec))
+    secret.add_command(_secret_revoke(spec))
+    return secret
 
 
 def groups() -> list[click.Group]:
-    secret = Group("secret", help="Add a generated secret to a client, or revoke one.\n\n"
-                                  "\b\nExample:\n  tokenvend client secret add billing --expires 2026-12-31\n")
-    secret.add_command(secret_add)
-    secret.add_command(secret_revoke)
-    return [group(SCOPE, scope_add), group(RESOURCE, resource_add), group(CLIENT, client_add, [secret])]
+    return [group(SCOPE, scope_add), group(RESOURCE, resource_add, [_secret_group(RESOURCE)]),
+            group(CLIENT, client_add, [_secret_group(CLIENT)])]

@@ -31,7 +31,7 @@ def scope_entry(scope: ApiScope) -> dict:
     return entry
 
 
-def resource_entry(resource: ApiResource) -> dict:
+def resource_entry(resource: ApiResource, *, hashes: bool = False, for_export: bool = False) -> dict:
     entry = {"name": resource.name}
     if resource.display_name:
         entry["display_name"] = resource.display_name
@@ -40,6 +40,8 @@ def resource_entry(resource: ApiResource) -> dict:
         entry["enabled"] = False
     if resource.require_resource_indicator:
         entry["require_resource_indicator"] = True
+    if resource.secrets:  # ApiSecrets, for introspection; most resources have none
+        entry["secrets"] = _secret_entries(resource.secrets, hashes, for_export)
     return entry
 
 
@@ -58,14 +60,17 @@ def secret_entry(secret: ClientSecret, index: int | None = None, *, hashes: bool
     return entry
 
 
+def _secret_entries(secrets, hashes: bool, for_export: bool) -> list[dict]:
+    return [secret_entry(s, None if for_export else i, hashes=hashes) for i, s in enumerate(secrets)]
+
+
 def client_entry(client: Client, *, hashes: bool, for_export: bool = False) -> dict:
     entry = {"client_id": client.client_id}
     if client.client_name:
         entry["client_name"] = client.client_name
     if not client.enabled:
         entry["enabled"] = False
-    entry["secrets"] = [secret_entry(s, None if for_export else i, hashes=hashes)
-                        for i, s in enumerate(client.secrets)]
+    entry["secrets"] = _secret_entries(client.secrets, hashes, for_export)
     entry["allowed_grant_types"] = list(client.allowed_grant_types)
     entry["allowed_scopes"] = list(client.allowed_scopes)
     if client.access_token_lifetime != DEFAULT_ACCESS_TOKEN_LIFETIME:
@@ -83,7 +88,7 @@ def config_document(api_scopes, api_resources, clients) -> dict:
     """A whole config file's data, ready for ``dump`` (and for ``parse_config``)."""
     return {
         "api_scopes": [scope_entry(s) for s in api_scopes],
-        "api_resources": [resource_entry(r) for r in api_resources],
+        "api_resources": [resource_entry(r, hashes=True, for_export=True) for r in api_resources],
         "clients": [client_entry(c, hashes=True, for_export=True) for c in clients],
     }
 

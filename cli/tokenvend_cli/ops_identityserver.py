@@ -94,7 +94,8 @@ class Importer:
                          "show_in_discovery_document": f.get("showindiscoverydocument")})
 
     def resource(self, where, item, extra_scopes: list) -> dict:
-        f = self.fields(where, item, {"name", "displayname", "scopes", "enabled", "requireresourceindicator"})
+        f = self.fields(where, item, {"name", "displayname", "scopes", "enabled", "requireresourceindicator",
+                                      "apisecrets"})
         scopes = []
         for j, scope in enumerate(f.get("scopes") or []):
             if isinstance(scope, dict):  # IdentityServer 3's scope objects: real api scopes then
@@ -102,8 +103,10 @@ class Importer:
                 self.note(f"{where}.Scopes[{j}]", "a scope object (IdentityServer 3 style); imported as an api scope")
                 scope = extra_scopes[-1].get("name")
             scopes.append(scope)
+        secrets = self.secrets(f"{where}.ApiSecrets", f.get("apisecrets"), jwks=None)
         return _present({"name": f.get("name"), "display_name": f.get("displayname"), "scopes": scopes,
-                         "enabled": f.get("enabled"), "require_resource_indicator": f.get("requireresourceindicator")})
+                         "enabled": f.get("enabled"), "require_resource_indicator": f.get("requireresourceindicator"),
+                         "secrets": secrets or None})
 
     def client(self, where, item, identity_scopes: set[str]) -> dict | None:
         f = self.fields(where, item, {"clientid", "clientname", "enabled", "clientsecrets", "allowedscopes",
@@ -128,12 +131,8 @@ class Importer:
                                                     "equivalent: no id tokens); dropped")
             else:
                 scopes.append(scope)
-        secrets, jwks = [], []
-        secrets_list = f.get("clientsecrets") or []
-        if not isinstance(secrets_list, list):
-            raise OpsError(f"{where}.ClientSecrets: expected a list")
-        for j, secret in enumerate(secrets_list):
-            self.secret(f"{where}.ClientSecrets[{j}]", secret, secrets, jwks)
+        jwks = []
+        secrets = self.secrets(f"{where}.ClientSecrets", f.get("clientsecrets"), jwks)
         claims = {}
         claims_list = f.get("claims") or []
         if not isinstance(claims_list, list):
@@ -152,12 +151,25 @@ class Importer:
             "client_claims_prefix": f.get("clientclaimsprefix"), "jwks": {"keys": jwks} if jwks else None,
         })
 
-    def secret(self, where, item, secrets: list, jwks: list):
+    def secrets(self, where, items, jwks: list | None) -> list:
+        """ClientSecrets or ApiSecrets; ``jwks`` is None where a JsonWebKey has no use (an API)."""
+        items = items or []
+        if not isinstance(items, list):
+            raise OpsError(f"{where}: expected a list")
+        secrets = []
+        for j, secret in enumerate(items):
+            self.secret(f"{where}[{j}]", secret, secrets, jwks)
+        return secrets
+
+    def secret(self, where, item, secrets: list, jwks: list | None):
         if not isinstance(item, dict):
             raise OpsError(f"{where}: expected an object with Value (and Type, Description, Expiration)")
         s = {k.lower(): v for k, v in item.items()}
         kind, value = s.get("type") or "SharedSecret", s.get("value")
-        if kind == "JsonWebKey":
+        if kind == "JsonWebKey" and jwks is None:
+            self.note(where, "a JsonWebKey api secret has no equivalent (an api resource introspects with a "
+                             "shared secret); not imported")
+        elif kind == "JsonWebKey":
             jwks.append(json.loads(value) if isinstance(value, str) else value)
             self.note(where, "a JsonWebKey secret; imported into the client's jwks (private_key_jwt)")
         elif kind != "SharedSecret":
@@ -165,7 +177,8 @@ class Importer:
         elif not isinstance(value, str) or not client_secrets.is_hash(value):
             sha512 = isinstance(value, str) and len(value) == 88
             self.note(where, f"{'a Sha512() value' if sha512 else 'a value that is not a Sha256() hash'} has no "
-                             "equivalent; not imported — add a new one with `tokenvend client secret add`")
+                             "equivalent; not imported — add a new one with `tokenvend "
+                             f"{'client' if jwks is not None else 'resource'} secret add`")
         else:
             secrets.append(_present({"hash": client_secrets.IDENTITYSERVER_PREFIX + value,
                                      "description": s.get("description"), "expiration": s.get("expiration")}))
@@ -214,7 +227,8 @@ def import_identityserver(appsettings, output):
 
     Reads the IdentityServer section: Clients (ClientId, ClientName, ClientSecrets as
     Sha256 values, AllowedGrantTypes, AllowedScopes, AccessTokenLifetime, Claims,
-    ClientClaimsPrefix, Enabled), ApiScopes and ApiResources. Each thing with no
+    ClientClaimsPrefix, Enabled), ApiScopes and ApiResources (with their ApiSecrets, for
+    introspection). Each thing with no
     equivalent is named on stderr. Exit 1 when the result would not pass `apply`.
 
     \b

@@ -26,7 +26,7 @@ from dataclasses import dataclass, fields, replace
 
 from tokenvend import client_secrets
 from tokenvend.config import Config
-from tokenvend.model import Client, ClientSecret
+from tokenvend.model import ClientSecret
 
 from .ops_table import KINDS, TableState
 
@@ -75,7 +75,7 @@ class SecretMerge:
 
 
 def merge_secrets(wanted: tuple[ClientSecret, ...], stored: tuple[ClientSecret, ...], *, prune: bool) -> SecretMerge:
-    """The client's secrets after apply (see the module docstring for the rule)."""
+    """A client's or an api resource's secrets after apply (see the module docstring for the rule)."""
     unmatched = list(wanted)
     result, removed, updated, kept = [], [], [], []
     for index, old in enumerate(stored):
@@ -128,7 +128,8 @@ def _changed_fields(old, new) -> tuple[str, ...]:
                  if f.name != "secrets" and _comparable(old, f.name) != _comparable(new, f.name))
 
 
-def _client_change(wanted: Client, stored: Client, prune: bool) -> Change | None:
+def _secrets_record_change(kind: str, name: str, wanted, stored, prune: bool) -> Change | None:
+    """A client's or an api resource's change: its secrets merged, its other fields declared."""
     merge = merge_secrets(wanted.secrets, stored.secrets, prune=prune)
     record = replace(wanted, secrets=merge.secrets)
     changed = _changed_fields(stored, record)
@@ -137,7 +138,7 @@ def _client_change(wanted: Client, stored: Client, prune: bool) -> Change | None
         changed = (secrets, *changed)
     if not changed and not merge.kept:
         return None
-    return Change(CHANGED if changed else KEPT, "client", wanted.client_id, changed, record, merge.kept)
+    return Change(CHANGED if changed else KEPT, kind, name, changed, record, merge.kept)
 
 
 def plan(config: Config, state: TableState, *, prune: bool) -> list[Change]:
@@ -153,8 +154,8 @@ def plan(config: Config, state: TableState, *, prune: bool) -> list[Change]:
             old = current.get(name)
             if old is None:
                 changes.append(Change(ADDED, kind, name, record=record))
-            elif kind == "client":
-                if change := _client_change(record, old, prune):
+            elif kind in ("client", "api_resource"):
+                if change := _secrets_record_change(kind, name, record, old, prune):
                     changes.append(change)
             elif changed := _changed_fields(old, record):
                 changes.append(Change(CHANGED, kind, name, changed, record))

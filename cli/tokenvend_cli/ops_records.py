@@ -21,6 +21,7 @@ from .ops_table import LABELS, ConfigTable, TableState
 from .ops_target import Target, target_options
 
 SECTIONS = {"api_scope": "api_scopes", "api_resource": "api_resources", "client": "clients"}
+HAS_SECRETS = ("client", "api_resource")  # an api resource's secrets are for introspection
 
 
 def entry_problems(kind: str, entry: dict, state: TableState):
@@ -73,7 +74,7 @@ SCOPE = Kind("api_scope", "scope", ("NAME", "ENABLED", "IN_DISCOVERY", "DISPLAY_
              lambda s, hashes=False: scope_entry(s), "orders.read")
 RESOURCE = Kind("api_resource", "resource", ("NAME", "ENABLED", "REQUIRE_INDICATOR", "SCOPES"),
                 lambda r: [r.name, yes(r.enabled), yes(r.require_resource_indicator), " ".join(r.scopes)],
-                lambda r, hashes=False: resource_entry(r), "https://orders.example.com")
+                lambda r, hashes=False: resource_entry(r, hashes=hashes), "https://orders.example.com")
 CLIENT = Kind("client", "client", ("CLIENT_ID", "ENABLED", "SECRETS", "GRANT_TYPES", "ALLOWED_SCOPES"),
               lambda c: [c.client_id, yes(c.enabled), str(len(c.secrets)), " ".join(c.allowed_grant_types),
                          " ".join(c.allowed_scopes)],
@@ -93,7 +94,7 @@ def _list(spec: Kind) -> click.Command:
         else:
             click.echo(f"no {spec.label}s in table {target.table}")
 
-    params = [json_option] + ([show_hashes_option] if spec.kind == "client" else [])
+    params = [json_option] + ([show_hashes_option] if spec.kind in HAS_SECRETS else [])
     return _command("list", spec, list_records, params,
                     f"List every {spec.label}.", f"tokenvend {spec.word} list --json")
 
@@ -107,9 +108,9 @@ def _show(spec: Kind) -> click.Command:
             click.echo(dump(entry).rstrip())
 
     params = [click.argument("name", metavar="NAME"), json_option] + (
-        [show_hashes_option] if spec.kind == "client" else [])
+        [show_hashes_option] if spec.kind in HAS_SECRETS else [])
     extra = " Secrets are listed by index, description and expiry; their hashes only with --show-hashes." \
-        if spec.kind == "client" else ""
+        if spec.kind in HAS_SECRETS else ""
     return _command("show", spec, show, params, f"Show one {spec.label}.{extra}",
                     f"tokenvend {spec.word} show {spec.example}")
 

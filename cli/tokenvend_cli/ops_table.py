@@ -105,18 +105,19 @@ class ConfigTable:
     def set_enabled(self, kind: str, name: str, enabled: bool) -> None:
         self._update(kind, name, "SET enabled = :enabled", {":enabled": enabled})
 
-    def append_secret(self, client_id: str, secret_item: dict) -> int:
-        """Add a secret at the end of the client's list; return its index."""
+    def append_secret(self, name: str, secret_item: dict, kind: str = "client") -> int:
+        """Add a secret at the end of a client's (or an api resource's) list; return its index."""
         response = self._update(
-            "client", client_id, "SET secrets = list_append(if_not_exists(secrets, :none), :new)",
+            kind, name, "SET secrets = list_append(if_not_exists(secrets, :none), :new)",
             {":none": [], ":new": [secret_item]}, ReturnValues="UPDATED_NEW")
         return len(response["Attributes"]["secrets"]["L"]) - 1
 
-    def remove_secret(self, client_id: str, index: int, stored_hash: str) -> None:
+    def remove_secret(self, name: str, index: int, stored_hash: str, kind: str = "client") -> None:
         """Remove secret ``index`` only if it is still the one with ``stored_hash``."""
-        with _condition(f"client {client_id!r} changed meanwhile; look again with `tokenvend client show`"):
+        word = "client" if kind == "client" else "resource"
+        with _condition(f"{LABELS[kind]} {name!r} changed meanwhile; look again with `tokenvend {word} show`"):
             self._ddb.update_item(
-                TableName=self.name, Key=self._key("client", client_id),
+                TableName=self.name, Key=self._key(kind, name),
                 UpdateExpression=f"REMOVE secrets[{index}]",
                 ConditionExpression=f"secrets[{index}].#hash = :hash",
                 ExpressionAttributeNames={"#hash": "hash"},

@@ -21,7 +21,7 @@ import jwt
 import requests
 
 from . import local_state
-from .ops_cli import EXIT_AWS, Command, OpsError
+from .ops_cli import EXIT_AWS, Group, OpsError
 from .ops_target import stack_outputs, state_file_option
 
 DISCOVERY_PATH = "/.well-known/openid-configuration"
@@ -97,8 +97,14 @@ def default_issuer(stack: str | None, state_file=None) -> str:
     return local["issuer"]
 
 
-@click.command("token", cls=Command)
-@click.option("--client", "client_id", required=True, metavar="ID", help="The client_id.")
+class TokenGroup(Group):
+    """``tokenvend token`` gets a token; ``tokenvend token revoke`` takes one back."""
+
+    invoke_without_command = True
+
+
+@click.group("token", cls=TokenGroup, invoke_without_command=True)
+@click.option("--client", "client_id", metavar="ID", help="The client_id (required).")
 @click.option("--secret", envvar="TOKENVEND_CLIENT_SECRET", metavar="S",
               help="The client secret; '-' reads it from stdin [env TOKENVEND_CLIENT_SECRET].")
 @click.option("--scope", metavar='"A B"', help="The scope parameter (omitted: the client's default).")
@@ -107,7 +113,8 @@ def default_issuer(stack: str | None, state_file=None) -> str:
 @click.option("--stack", metavar="NAME", help="Use a deployed stack's Issuer output.")
 @click.option("--raw", is_flag=True, help="Print only the access token.")
 @state_file_option
-def token(client_id, secret, scope, resources, issuer, stack, raw, state_file):
+@click.pass_context
+def token(ctx, client_id, secret, scope, resources, issuer, stack, raw, state_file):
     """Get an access token from an issuer with client_credentials and show it decoded.
 
     Finds the token endpoint in {issuer}/.well-known/openid-configuration, sends the
@@ -120,7 +127,12 @@ def token(client_id, secret, scope, resources, issuer, stack, raw, state_file):
       tokenvend token --client client --secret secret --scope api1
       TOKENVEND_CLIENT_SECRET=... tokenvend token --client billing --raw
       pass show billing | tokenvend token --client billing --secret - --issuer https://auth.example.com
+      tokenvend token revoke --client billing -          # take a token back (see revoke --help)
     """
+    if ctx.invoked_subcommand is not None:
+        return
+    if not client_id:
+        raise click.UsageError("Missing option '--client'.", ctx)
     if secret == "-":
         secret = click.get_text_stream("stdin").readline().rstrip("\r\n")
     if not secret:

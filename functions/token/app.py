@@ -13,7 +13,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from tokenvend import bootstrap, snapstart
 from tokenvend.adapters.aws import request_deadline
-from tokenvend.apigw import http_request, install_error_handlers, json_response, log_json, server_error
+from tokenvend.apigw import audited_call, install_error_handlers, json_response, log_json
 from tokenvend.audit import TokenAudit
 from tokenvend.errors import NO_STORE_HEADERS, OAuthError
 from tokenvend.token_endpoint import COGNITO_TOKEN_PATH, TOKEN_PATH
@@ -28,19 +28,8 @@ snapstart.install(container)  # a no-op unless the function runs with SnapStart
 @app.route(TOKEN_PATH, method=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
 @app.route(COGNITO_TOKEN_PATH, method=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
 def token():
-    audit = TokenAudit()
-    try:
-        request = http_request(app.current_event.raw_event)
-        body = container.token_endpoint.handle(request, container.settings.issuer_for(request.domain_name), audit)
-    except OAuthError as err:
-        audit.failed(err)
-        raise
-    except Exception as exc:
-        # the line still ends with its outcome: the 500 the client gets, and why
-        audit.failed(server_error(), reasons=[f"unexpected {type(exc).__name__}"])
-        raise
-    finally:
-        logger.info("token request", extra=audit.as_log())
+    body = audited_call(app.current_event.raw_event, container.settings, container.token_endpoint,
+                        TokenAudit(), logger, "token request")
     metrics.add_metric(name="TokensIssued", unit=MetricUnit.Count, value=1)
     return json_response(200, body, NO_STORE_HEADERS)
 

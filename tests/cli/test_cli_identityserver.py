@@ -9,7 +9,9 @@ import jwt
 import yaml
 
 from tokenvend.adapters.dynamodb import DynamoDBStore
-from tokenvend.audit import TokenAudit
+from tokenvend.adapters.revocations import DynamoDBRevocations
+from tokenvend.audit import TokenAudit, TokenCheckAudit
+from tokenvend.introspection import IntrospectionEndpoint
 from tokenvend.ports import StaticKey
 from tokenvend.token_endpoint import TokenEndpoint
 
@@ -19,6 +21,7 @@ from unit.fakes import LocalSigner, basic, form, http
 
 SAMPLE = str(EXAMPLES / "identityserver-appsettings.json")
 BILLING_SECRET = "billing-secret-4f7d2c9e1a6b8d3f5e0c7a9b2d4f6e8a"  # its Sha256() is in the sample
+ORDERS_API_SECRET = "reports-secret-9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d"  # the orders ApiSecret's Sha256() too
 
 
 def test_the_sample_imports_with_a_note_for_each_thing_left_behind():
@@ -33,7 +36,8 @@ def test_the_sample_imports_with_a_note_for_each_thing_left_behind():
         ],
         "api_resources": [
             {"name": "https://orders.example.com", "display_name": "Orders API",
-             "scopes": ["orders.read", "orders.write"]},
+             "scopes": ["orders.read", "orders.write"],
+             "secrets": [{"hash": "sha256:Ufy3mV+4ivZ27yF2kd4231H1Mns7xjhReMtYRv/kyVE="}]},
             {"name": "urn:reports", "scopes": ["reports"], "require_resource_indicator": True},
         ],
         "clients": [
@@ -52,7 +56,6 @@ def test_the_sample_imports_with_a_note_for_each_thing_left_behind():
         "IdentityServer.IdentityResources: openid, profile: identity resources have no equivalent "
         "(tokenvend issues no id tokens)",
         "IdentityServer.ApiScopes[1].Required: true has no equivalent; not imported",
-        "IdentityServer.ApiResources[0].ApiSecrets: (1 entry) has no equivalent; not imported",
         "IdentityServer.Clients[1].AccessTokenType: reference tokens have no equivalent; the client will get JWTs",
         "IdentityServer.Clients[1].AllowedScopes: 'offline_access' asks for refresh tokens, which "
         "client_credentials never gets; dropped",
@@ -82,6 +85,13 @@ def test_an_imported_client_gets_a_token_with_its_identityserver_secret(tokenven
     claims = jwt.decode(body["access_token"], signer.public_key, algorithms=["RS256"], options={"verify_aud": False})
     assert (body["scope"], body["expires_in"]) == ("orders.read orders.write", 1800)
     assert (claims["aud"], claims["tenant"], claims["role"]) == ("https://orders.example.com", "acme", ["billing", "audit"])
+
+    # AND the orders API introspects it with its IdentityServer ApiSecret
+    introspection = IntrospectionEndpoint(store, StaticKey(signer), DynamoDBRevocations(stack.table, stack.dynamodb))
+    answer = introspection.handle(
+        http(form(token=body["access_token"]), authorization=basic("https://orders.example.com", ORDERS_API_SECRET)),
+        "https://tokens.example.com", TokenCheckAudit("introspection"))
+    assert (answer["active"], answer["client_id"]) == (True, "billing")
 
 
 def test_the_quickstart_trap_is_imported_but_named_with_its_fix_and_exit_1(tmp_path):

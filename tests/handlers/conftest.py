@@ -29,7 +29,7 @@ class LogTee(logging.Handler):
 
 def credentials_in(event: dict) -> list[str]:
     """The credential values an event carries: Authorization header, its base64 part and
-    the decoded pair, and the client_secret/client_assertion of the body."""
+    the decoded pair, and the client_secret/client_assertion/token of the body."""
     values = []
     authorization = (event.get("headers") or {}).get("authorization")
     if authorization:
@@ -44,13 +44,13 @@ def credentials_in(event: dict) -> list[str]:
         text = base64.b64decode(raw).decode("utf-8", "replace") if event.get("isBase64Encoded") else raw
     except ValueError:
         text = raw
-    values += [v for k, v in parse_qsl(text) if k in ("client_secret", "client_assertion")]
+    values += [v for k, v in parse_qsl(text) if k in ("client_secret", "client_assertion", "token")]
     return [v for v in values if v]
 
 
 @pytest.fixture
 def deployed(stack, monkeypatch):
-    """The two functions as Lambda would start them: the template's environment, fresh
+    """The functions as Lambda would start them: the template's environment, fresh
     modules. Every log line they write in a test is checked afterwards: no credential a
     request carried, no token, no stored hash."""
     for name, value in stack.environment.items():
@@ -65,6 +65,8 @@ def deployed(stack, monkeypatch):
                 monkeypatch.setenv("TOKENVEND_CACHE_TTL", cache_ttl)
             self.token = load_function("token")
             self.discovery = load_function("discovery")
+            self.introspect = load_function("introspect")
+            self.revocation = load_function("revocation")
             service = logging.getLogger("tokenvend")
             tee = LogTee(service.powertools_handler.formatter)
             service.addHandler(tee)
@@ -79,6 +81,12 @@ def deployed(stack, monkeypatch):
 
         def discovery_call(self, event):
             return self.call(self.discovery, event)
+
+        def introspect_call(self, event):
+            return self.call(self.introspect, event)
+
+        def revocation_call(self, event):
+            return self.call(self.revocation, event)
 
         @property
         def log_lines(self) -> list[str]:
@@ -111,3 +119,13 @@ def counted(deployed, stack, quickstart):
         return deployed.start(), calls
 
     return start
+
+
+@pytest.fixture
+def introspection_functions(deployed, stack):
+    """The functions over examples/introspection.yaml: api1 and api2 with secrets, three clients."""
+    from support import EXAMPLES
+    from tokenvend.config import load_config
+
+    seed(stack.dynamodb, stack.table, load_config(EXAMPLES / "introspection.yaml"))
+    return deployed.start()

@@ -24,7 +24,7 @@ print(json.dumps(sorted({m.split(".")[0] for m in sys.modules})))
 """
 
 
-@pytest.mark.parametrize("function", ["token", "discovery"])
+@pytest.mark.parametrize("function", ["token", "discovery", "introspect", "revocation"])
 def test_function_init_imports_no_tooling(function):
     result = subprocess.run([sys.executable, "-c", PROBE, str(ROOT / "functions" / function / "app.py")],
                             capture_output=True, text=True, timeout=60, check=True)

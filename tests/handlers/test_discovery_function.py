@@ -16,6 +16,12 @@ EXPECTED_DOCUMENT = {
     "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
     "token_endpoint_auth_signing_alg_values_supported": [
         "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"],
+    "introspection_endpoint": ISSUER + "/connect/introspect",
+    "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+    "revocation_endpoint": ISSUER + "/connect/revocation",
+    "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+    "revocation_endpoint_auth_signing_alg_values_supported": [
+        "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"],
     "id_token_signing_alg_values_supported": ["RS256"],
     "subject_types_supported": ["public"],
     "claims_supported": ["iss", "sub", "aud", "exp", "iat", "nbf", "jti", "client_id", "scope"],

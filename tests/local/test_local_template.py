@@ -13,12 +13,15 @@ def test_the_front_serves_exactly_the_templates_httpapi_routes():
         "ANY /.well-known/openid-configuration": "DiscoveryFunction",
         "ANY /.well-known/oauth-authorization-server": "DiscoveryFunction",
         "ANY /.well-known/openid-configuration/jwks": "DiscoveryFunction",
+        "ANY /connect/introspect": "IntrospectFunction",
+        "ANY /connect/revocation": "RevocationFunction",
     }
 
 
 def test_each_function_has_its_code_handler_layer_and_globals():
     specs = {spec.logical_id: spec for spec in Template().functions()}
-    for name, folder in (("TokenFunction", "token"), ("DiscoveryFunction", "discovery")):
+    for name, folder in (("TokenFunction", "token"), ("DiscoveryFunction", "discovery"),
+                         ("IntrospectFunction", "introspect"), ("RevocationFunction", "revocation")):
         spec = specs[name]
         assert spec.code_uri == PROJECT_ROOT / "functions" / folder
         assert (spec.code_uri / "app.py").is_file() and spec.handler == "app.lambda_handler"

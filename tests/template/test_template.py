@@ -133,6 +133,8 @@ def test_sam_build_produces_an_arm64_layer_and_both_functions(sam, tmp_path):
     assert _elf_machine(rust) == 183
     assert (build_dir / "TokenFunction" / "app.py").is_file()
     assert (build_dir / "DiscoveryFunction" / "app.py").is_file()
+    assert (build_dir / "IntrospectFunction" / "app.py").is_file()
+    assert (build_dir / "RevocationFunction" / "app.py").is_file()
 
 
 # --- structure -------------------------------------------------------------------
@@ -141,12 +143,14 @@ def test_sam_build_produces_an_arm64_layer_and_both_functions(sam, tmp_path):
 def test_http_api_routes_are_the_token_and_discovery_endpoints(template):
     assert _http_api_routes(template) == {
         "ANY /connect/token": "TokenFunction",
+        "ANY /connect/introspect": "IntrospectFunction",
+        "ANY /connect/revocation": "RevocationFunction",
         "ANY /.well-known/openid-configuration": "DiscoveryFunction",
         "ANY /.well-known/oauth-authorization-server": "DiscoveryFunction",
         "ANY /.well-known/openid-configuration/jwks": "DiscoveryFunction",
     }
     resources = template["Resources"]
-    for name in ("TokenFunction", "DiscoveryFunction"):
+    for name in ("TokenFunction", "DiscoveryFunction", "IntrospectFunction", "RevocationFunction"):
         for event in resources[name]["Properties"]["Events"].values():
             assert event["Properties"]["ApiId"] == {"Ref": "HttpApi"}
             assert event["Properties"]["PayloadFormatVersion"] == "2.0"
@@ -372,6 +376,8 @@ def test_outputs_derive_every_url_from_one_issuer(template):
     assert outputs == {
         "Issuer": derived,
         "TokenEndpoint": {"Fn::Sub": ["${Base}/connect/token", {"Base": derived}]},
+        "IntrospectionEndpoint": {"Fn::Sub": ["${Base}/connect/introspect", {"Base": derived}]},
+        "RevocationEndpoint": {"Fn::Sub": ["${Base}/connect/revocation", {"Base": derived}]},
         "DiscoveryUrl": {
             "Fn::Sub": ["${Base}/.well-known/openid-configuration", {"Base": derived}]
         },
@@ -563,6 +569,83 @@ def test_discovery_function_policy_allows_every_call_its_adapters_make(template)
     assert not any(_allows(s, "dynamodb:Query", client_query) for s in statements)
 
 
+def test_introspect_function_may_read_only_the_catalog_keys_and_revocations(template):
+    from tokenvend.adapters.dynamodb import DynamoDBStore
+    from tokenvend.adapters.keyring import KeyRing
+    from tokenvend.adapters.kms import KmsSigner
+    from tokenvend.adapters.revocations import DynamoDBRevocations
+
+    props = template["Resources"]["IntrospectFunction"]["Properties"]
+    assert (props["CodeUri"], props["Handler"]) == ("functions/introspect/", "app.lambda_handler")
+    kms, dynamodb = _aws_fakes()
+
+    KeyRing("table", dynamodb, kms, KmsSigner(STACK_KEY, "RS256", kms)).published_keys()
+    DynamoDBStore("table", dynamodb).get_catalog()
+    assert DynamoDBRevocations("table", dynamodb).is_revoked("jti-1") is False
+
+    statements = _statements(template, "IntrospectFunction")
+    assert _actions(kms) == ["kms:GetPublicKey"]
+    assert _actions(dynamodb) == ["dynamodb:Query", "dynamodb:Query", "dynamodb:GetItem"]
+    assert dynamodb.calls[2][1]["ConsistentRead"] is True  # a revocation shows at once
+    for action, params in dynamodb.calls + kms.calls:
+        assert any(_allows(s, action, params) for s in statements), (action, params)
+    # no write, and never a client record
+    assert _dynamodb_actions(template, "IntrospectFunction") == {"dynamodb:GetItem", "dynamodb:Query"}
+    for action, pk in [("dynamodb:GetItem", "CLIENT#client"), ("dynamodb:Query", "CLIENT#client"),
+                       ("dynamodb:GetItem", "JTI#x")]:
+        params = {"Key": {"pk": {"S": pk}}, "ExpressionAttributeValues": {":pk": {"S": pk}}}
+        assert not any(_allows(s, action, params) for s in statements), (action, pk)
+
+
+def test_revocation_function_may_read_clients_and_keys_and_write_only_revocations_and_jtis(template):
+    from tokenvend.adapters.dynamodb import DynamoDBReplayCache, DynamoDBStore
+    from tokenvend.adapters.keyring import KeyRing
+    from tokenvend.adapters.kms import KmsSigner
+    from tokenvend.adapters.revocations import DynamoDBRevocations
+
+    props = template["Resources"]["RevocationFunction"]["Properties"]
+    assert (props["CodeUri"], props["Handler"]) == ("functions/revocation/", "app.lambda_handler")
+    kms, dynamodb = _aws_fakes()
+
+    store = DynamoDBStore("table", dynamodb)
+    store.get_client("client")
+    KeyRing("table", dynamodb, kms, KmsSigner(STACK_KEY, "RS256", kms)).published_keys()
+    DynamoDBReplayCache("table", dynamodb).add_once("client#jti-1", 1764450000)
+    DynamoDBRevocations("table", dynamodb).revoke("jti-1", "client", 1764450000)
+
+    statements = _statements(template, "RevocationFunction")
+    assert _actions(kms) == ["kms:GetPublicKey"]
+    assert _actions(dynamodb) == ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:PutItem"]
+    for action, params in dynamodb.calls + kms.calls:
+        assert any(_allows(s, action, params) for s in statements), (action, params)
+    assert _dynamodb_actions(template, "RevocationFunction") == {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"}
+    # each put holds only the attributes its statement allows, and asks nothing back
+    for (_, put), sid in zip(dynamodb.calls[2:], ("RecordClientAssertionJti", "RecordRevokedTokens")):
+        statement = next(s for s in statements if s.get("Sid") == sid)
+        condition = statement["Condition"]
+        assert _allows(statement, "dynamodb:PutItem", put)
+        assert set(put["Item"]) <= set(condition["ForAllValues:StringEquals"]["dynamodb:Attributes"])
+        assert put.get("ReturnValues", "NONE") == condition["StringEqualsIfExists"]["dynamodb:ReturnValues"]
+    # the revocation record expires with the token, through the table's TTL attribute
+    revoked = dynamodb.calls[3][1]["Item"]
+    ttl = template["Resources"]["Table"]["Properties"]["TimeToLiveSpecification"]["AttributeName"]
+    assert revoked[ttl] == {"N": "1764450000"} and revoked["pk"] == {"S": "REVOKED#jti-1"}
+    for action, pk in [("dynamodb:Query", "CATALOG"), ("dynamodb:PutItem", "CLIENT#client"),
+                       ("dynamodb:GetItem", "SIGNING_KEYS")]:
+        params = {"Key": {"pk": {"S": pk}}, "Item": {"pk": {"S": pk}},
+                  "ExpressionAttributeValues": {":pk": {"S": pk}}}
+        assert not any(_allows(s, action, params) for s in statements), (action, pk)
+
+
+@pytest.mark.parametrize("function", ["IntrospectFunction", "RevocationFunction"])
+def test_each_new_function_has_its_own_log_group_with_the_retention_parameter(template, function):
+    group = template["Resources"][f"{function}LogGroup"]
+    assert group["Type"] == "AWS::Logs::LogGroup"
+    assert group["Properties"] == {"LogGroupName": {"Fn::Sub": f"/aws/lambda/${{{function}}}"},
+                                   "RetentionInDays": {"Ref": "LogRetentionDays"}}
+    assert template["Parameters"]["LogRetentionDays"]["Default"] == 30
+
+
 # --- events ----------------------------------------------------------------------
 
 BASIC_CLIENT_SECRET = "Basic " + base64.b64encode(b"client:secret").decode()
@@ -596,6 +679,23 @@ EVENT_FILES = {
         "GET", "/.well-known/oauth-authorization-server", None, None,
     ),
     "jwks": ("GET", "/.well-known/openid-configuration/jwks", None, None),
+    # examples/introspection.yaml: api1's secret is api1-secret
+    "introspect-inactive": (
+        "POST", "/connect/introspect", "token=not-a-token&token_type_hint=access_token",
+        "Basic " + base64.b64encode(b"api1:api1-secret").decode(),
+    ),
+    "introspect-invalid-client": (
+        "POST", "/connect/introspect", "token=not-a-token",
+        "Basic " + base64.b64encode(b"api1:wrong").decode(),
+    ),
+    "revocation-client-secret-basic": (
+        "POST", "/connect/revocation", "token=not-a-token&token_type_hint=access_token",
+        BASIC_CLIENT_SECRET,
+    ),
+    "revocation-unsupported-token-type": (
+        "POST", "/connect/revocation", "token=not-a-token&token_type_hint=refresh_token",
+        BASIC_CLIENT_SECRET,
+    ),
 }
 
 

@@ -121,3 +121,16 @@ def http(body: bytes = b"", *, method: str = "POST", content_type: str | None = 
     if authorization is not None:
         headers["authorization"] = authorization
     return HttpRequest(method=method, headers=headers, body=body, domain_name="tokens.example.com")
+
+
+class InMemoryRevocations:
+    """RevocationList over a dict: jti -> (client_id, expires_at)."""
+
+    def __init__(self):
+        self.revoked: dict[str, tuple[str, int]] = {}
+
+    def revoke(self, jti: str, client_id: str, expires_at: int) -> None:
+        self.revoked[jti] = (client_id, expires_at)
+
+    def is_revoked(self, jti: str) -> bool:
+        return jti in self.revoked

@@ -45,6 +45,18 @@ def test_the_token_endpoint_auth_methods_and_assertion_algorithms(document):
     assert not {"none", "HS256", "HS384", "HS512"} & set(algs)
 
 
+def test_introspection_and_revocation_endpoints_and_their_auth_methods(document):
+    # RFC 8414 §2: the endpoints under the issuer, IdentityServer's paths
+    assert document["introspection_endpoint"] == "https://tokens.example.com/connect/introspect"
+    assert document["revocation_endpoint"] == "https://tokens.example.com/connect/revocation"
+    # an api resource authenticates with its secrets only; a client revokes as it gets tokens
+    assert document["introspection_endpoint_auth_methods_supported"] == ["client_secret_basic", "client_secret_post"]
+    assert document["revocation_endpoint_auth_methods_supported"] == [
+        "client_secret_basic", "client_secret_post", "private_key_jwt"]
+    assert document["revocation_endpoint_auth_signing_alg_values_supported"] == \
+        document["token_endpoint_auth_signing_alg_values_supported"]
+
+
 def test_jwks_publishes_public_keys_only():
     keys = [LocalSigner("RS256").public_jwk(), LocalSigner("ES256").public_jwk()]
     document = jwks_document(keys)

@@ -91,3 +91,20 @@ def install_error_handlers(app, logger, on_oauth_error=None, paths=None) -> None
             return oauth_error(err)
         except Exception as exc:  # noqa: BLE001 — the same 500 as any route's
             return unexpected(exc)
+
+
+def audited_call(event: dict, settings, endpoint, audit, logger, message: str):
+    """Run ``endpoint.handle`` on the event with the request's issuer; the audit is logged
+    as one line whatever happens (an OAuthError is re-raised for the error handler)."""
+    try:
+        request = http_request(event)
+        return endpoint.handle(request, settings.issuer_for(request.domain_name), audit)
+    except OAuthError as err:
+        audit.failed(err)
+        raise
+    except Exception as exc:
+        # the line still ends with its outcome: the 500 the client gets, and why
+        audit.failed(server_error(), reasons=[f"unexpected {type(exc).__name__}"])
+        raise
+    finally:
+        logger.info(message, extra=audit.as_log())

@@ -8,7 +8,32 @@ is logged as null together with ``scope_omitted: true``, never beside a raw valu
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict, dataclass, field
+
+from .errors import OAuthError
+
+
+def _record_failure(audit, err, reasons=None) -> None:
+    """The request ends with ``err``: "rejected" for a client's error, "failed" for ours (5xx)."""
+    audit.outcome = "failed" if err.status_code >= 500 else "rejected"
+    audit.error = err.error
+    audit.error_description = err.description
+    audit.reasons = list(err.reasons if reasons is None else reasons)
+
+
+def records_failure(handle):
+    """An endpoint's ``handle(http, issuer, audit)`` that fills ``audit`` from the
+    OAuthError it raises, so the log line says how far the request got and why it stopped."""
+    @functools.wraps(handle)
+    def wrapper(self, http, issuer, audit):
+        try:
+            return handle(self, http, issuer, audit)
+        except OAuthError as err:
+            audit.failed(err)
+            raise
+
+    return wrapper
 
 
 @dataclass
@@ -32,12 +57,41 @@ class TokenAudit:
     hints: list[str] = field(default_factory=list)
 
     def failed(self, err, reasons=None) -> None:
-        """The request ends with ``err``: "rejected" for a client's error, "failed" for ours (5xx)."""
-        self.outcome = "failed" if err.status_code >= 500 else "rejected"
-        self.error = err.error
-        self.error_description = err.description
-        self.reasons = list(err.reasons if reasons is None else reasons)
+        _record_failure(self, err, reasons)
         self.hints = list(err.hints)
+
+    def as_log(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class TokenCheckAudit:
+    """The one log line of an introspection or revocation request.
+
+    ``caller`` is the authenticated api resource (introspection) or client (revocation);
+    ``jti``, ``token_client_id`` and ``aud`` are set only from a token whose signature
+    verified, so nothing a caller made up reaches the log as if it were a token's. The
+    token itself is never logged; ``reason`` says why it is inactive or left alone.
+    """
+
+    endpoint: str
+    caller: str | None = None
+    auth_method: str | None = None
+    token_type_hint: str | None = None
+    jti: str | None = None
+    token_client_id: str | None = None
+    aud: str | list[str] | None = None
+    outcome: str = "pending"
+    reason: str | None = None
+    error: str | None = None
+    error_description: str | None = None
+    reasons: list[str] = field(default_factory=list)
+
+    def failed(self, err, reasons=None) -> None:
+        _record_failure(self, err, reasons)
+
+    def token(self, claims: dict) -> None:
+        self.jti, self.token_client_id, self.aud = claims.get("jti"), claims.get("client_id"), claims.get("aud")
 
     def as_log(self) -> dict:
         return asdict(self)

@@ -23,6 +23,9 @@ from .adapters.aws import aws_client
 from .adapters.dynamodb import DEFAULT_TTL, DynamoDBReplayCache, DynamoDBStore
 from .adapters.keyring import KeyRing
 from .adapters.kms import KmsSigner
+from .adapters.revocations import DynamoDBRevocations
+from .introspection import IntrospectionEndpoint
+from .revocation import RevocationEndpoint
 from .token_endpoint import TokenEndpoint
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -65,6 +68,8 @@ class Container:
     store: DynamoDBStore
     keys: KeyRing
     token_endpoint: TokenEndpoint
+    introspection_endpoint: IntrospectionEndpoint
+    revocation_endpoint: RevocationEndpoint
 
 
 def build(settings: Settings | None = None, *, signs: bool = True) -> Container:
@@ -75,5 +80,7 @@ def build(settings: Settings | None = None, *, signs: bool = True) -> Container:
     kms = aws_client("kms")
     default = KmsSigner(settings.signing_key_id, settings.signing_alg, kms)
     keys = KeyRing(settings.table, dynamodb, kms, default, ttl=settings.cache_ttl, signs=signs)
-    endpoint = TokenEndpoint(store, store, keys, DynamoDBReplayCache(settings.table, dynamodb))
-    return Container(settings, store, keys, endpoint)
+    replay, revocations = DynamoDBReplayCache(settings.table, dynamodb), DynamoDBRevocations(settings.table, dynamodb)
+    return Container(settings, store, keys, TokenEndpoint(store, store, keys, replay),
+                     IntrospectionEndpoint(store, keys, revocations),
+                     RevocationEndpoint(store, keys, revocations, replay))

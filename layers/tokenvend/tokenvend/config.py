@@ -26,7 +26,7 @@ MAX_CLIENT_ID = 100
 MAX_RESOURCE = 512
 
 SCOPE_FIELDS = {"name", "display_name", "description", "enabled", "show_in_discovery_document"}
-RESOURCE_FIELDS = {"name", "display_name", "scopes", "enabled", "require_resource_indicator"}
+RESOURCE_FIELDS = {"name", "display_name", "scopes", "enabled", "require_resource_indicator", "secrets"}
 CLIENT_FIELDS = {
     "client_id", "client_name", "enabled", "secrets", "allowed_grant_types", "allowed_scopes",
     "access_token_lifetime", "claims", "client_claims_prefix", "jwks", "description",
@@ -151,7 +151,7 @@ def _expiration(check: _Checker, path: str, value) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
-def _secret(check: _Checker, path: str, item: dict, development: bool) -> ClientSecret | None:
+def _secret(check: _Checker, path: str, item: dict, development: bool, command: str) -> ClientSecret | None:
     check.unknown_fields(path, item, SECRET_FIELDS)
     value, stored = item.get("value"), item.get("hash")
     if (value is None) == (stored is None):
@@ -173,13 +173,33 @@ def _secret(check: _Checker, path: str, item: dict, development: bool) -> Client
                    f"has under {client_secrets.MIN_SECRET_BITS} bits of estimated entropy "
                    "(repeated, sequential or few kinds of characters)")
             check.add(f"{path}.value", f"secret {why}; use a generated secret "
-                                       "(tokenvend client secret add) or mark the file 'development: true'")
+                                       f"(tokenvend {command} secret add) or mark the file 'development: true'")
             return None
         return ClientSecret(client_secrets.hash_secret(value), description, expiration, plaintext=value)
     if not isinstance(stored, str) or not client_secrets.is_hash(stored):
         check.add(f"{path}.hash", "is not a tokenvend hmac-sha256 or pbkdf2-sha256 hash or an IdentityServer Sha256() value")
         return None
     return ClientSecret(stored, description, expiration)
+
+
+def _secrets(check: _Checker, path: str, item: dict, development: bool, command: str) -> tuple[ClientSecret, ...]:
+    """A client's or an api resource's ``secrets``: the same shape and rules for both."""
+    secrets_raw = item.get("secrets") or []
+    secrets = []
+    if not isinstance(secrets_raw, list):
+        check.add(f"{path}.secrets", "must be a list")
+        return ()
+    for j, raw in enumerate(secrets_raw):
+        if not isinstance(raw, dict):
+            check.add(f"{path}.secrets[{j}]", "must be a mapping with 'value' or 'hash'")
+            continue
+        secret = _secret(check, f"{path}.secrets[{j}]", raw, development, command)
+        if secret is not None:
+            secrets.append(secret)
+    if len(secrets_raw) > client_secrets.SECRET_SLOTS:
+        check.add(f"{path}.secrets", f"holds {len(secrets_raw)} secrets; at most "
+                                     f"{client_secrets.SECRET_SLOTS} (enough for a rollover)")
+    return tuple(secrets)
 
 
 def _scope_problem(name: str, scopes: set[str], resources: set[str]) -> str | None:
@@ -236,7 +256,11 @@ def parse_config(data) -> Config:
             name, check.string(path, item, "display_name"), members,
             check.boolean(path, item, "enabled", True),
             check.boolean(path, item, "require_resource_indicator", False),
+            _secrets(check, path, item, development, "resource"),
         ))
+        if resources[-1].secrets and len(name) > MAX_CLIENT_ID:
+            check.add(f"{path}.secrets", f"a resource that introspects authenticates with its name as the "
+                                         f"client_id, at most {MAX_CLIENT_ID} characters; this name is longer")
 
     clients = [
         _client(check, f"clients[{i}]", item, development, scope_names, resource_names)
@@ -291,21 +315,7 @@ def _client(check, path, item, development, scope_names, resource_names) -> Clie
     client_id = check.string(path, item, "client_id", required=True)
     if len(client_id) > MAX_CLIENT_ID:
         check.add(f"{path}.client_id", f"is longer than {MAX_CLIENT_ID} characters")
-    secrets_raw = item.get("secrets") or []
-    secrets = []
-    if not isinstance(secrets_raw, list):
-        check.add(f"{path}.secrets", "must be a list")
-    else:
-        for j, raw in enumerate(secrets_raw):
-            if not isinstance(raw, dict):
-                check.add(f"{path}.secrets[{j}]", "must be a mapping with 'value' or 'hash'")
-                continue
-            secret = _secret(check, f"{path}.secrets[{j}]", raw, development)
-            if secret is not None:
-                secrets.append(secret)
-        if len(secrets_raw) > client_secrets.SECRET_SLOTS:
-            check.add(f"{path}.secrets", f"holds {len(secrets_raw)} secrets; at most "
-                                         f"{client_secrets.SECRET_SLOTS} (enough for a rollover)")
+    secrets = _secrets(check, path, item, development, "client")
     grants = check.strings(path, item, "allowed_grant_types", (CLIENT_CREDENTIALS,))
     for j, grant in enumerate(grants):
         if grant != CLIENT_CREDENTIALS:
@@ -342,7 +352,7 @@ def _client(check, path, item, development, scope_names, resource_names) -> Clie
         client_id=client_id,
         client_name=check.string(path, item, "client_name"),
         enabled=check.boolean(path, item, "enabled", True),
-        secrets=tuple(secrets),
+        secrets=secrets,
         allowed_grant_types=grants,
         allowed_scopes=allowed,
         access_token_lifetime=lifetime,

@@ -13,12 +13,16 @@ import json
 
 from .client_assertion import ASYMMETRIC_ALGORITHMS
 from .jwk import public_only
+from .introspection import INTROSPECTION_PATH
 from .model import Catalog
+from .revocation import REVOCATION_PATH
 from .token_endpoint import TOKEN_PATH
 
 JWKS_PATH = "/.well-known/openid-configuration/jwks"
 DISCOVERY_PATHS = ("/.well-known/openid-configuration", "/.well-known/oauth-authorization-server")
 AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt"]
+# An api resource authenticates at introspection with its secrets (ApiSecrets) only.
+INTROSPECTION_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 MAX_AGE = 300
 
 
@@ -34,6 +38,11 @@ def discovery_document(issuer: str, catalog: Catalog, signing_algs: list[str]) -
         "response_types_supported": [],
         "token_endpoint_auth_methods_supported": AUTH_METHODS,
         "token_endpoint_auth_signing_alg_values_supported": ASYMMETRIC_ALGORITHMS,
+        "introspection_endpoint": issuer + INTROSPECTION_PATH,
+        "introspection_endpoint_auth_methods_supported": INTROSPECTION_AUTH_METHODS,
+        "revocation_endpoint": issuer + REVOCATION_PATH,
+        "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
+        "revocation_endpoint_auth_signing_alg_values_supported": ASYMMETRIC_ALGORITHMS,
         "id_token_signing_alg_values_supported": signing_algs,
         "subject_types_supported": ["public"],
         "claims_supported": ["iss", "sub", "aud", "exp", "iat", "nbf", "jti", "client_id", "scope"],

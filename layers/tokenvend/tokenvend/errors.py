@@ -93,6 +93,13 @@ class InvalidTarget(OAuthError):
     error = "invalid_target"
 
 
+class UnsupportedTokenType(OAuthError):
+    """RFC 7009 §2.2.1: "The authorization server does not support the revocation of the
+    presented token type." tokenvend issues no refresh tokens."""
+
+    error = "unsupported_token_type"
+
+
 class MethodNotAllowed(OAuthError):
     """The endpoint was called with a method other than the one it serves."""
 

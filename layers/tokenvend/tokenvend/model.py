@@ -31,11 +31,15 @@ class ApiScope:
 
 @dataclass(frozen=True)
 class ApiResource:
+    """``secrets`` (IdentityServer's ApiSecrets) authenticate the resource at the
+    introspection endpoint; they have a client secret's shape and rules."""
+
     name: str
     display_name: str = ""
     scopes: tuple[str, ...] = ()
     enabled: bool = True
     require_resource_indicator: bool = False
+    secrets: tuple["ClientSecret", ...] = ()
 
 
 @dataclass(frozen=True)

@@ -63,3 +63,10 @@ class StaticKey:
 
     def signing_algorithms(self) -> list[str]:
         return [self.signer.alg]
+
+class RevocationList(Protocol):
+    def revoke(self, jti: str, client_id: str, expires_at: int) -> None:
+        """Record that the token ``jti`` of ``client_id`` is revoked, until ``expires_at``."""
+
+    def is_revoked(self, jti: str) -> bool:
+        """True when the token ``jti`` was revoked (and has not expired since)."""

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable
 
-from .audit import TokenAudit
+from .audit import TokenAudit, records_failure
 from .authenticate_client import authenticate_client, presented_client_id
 from .claims import access_token_claims, access_token_header, new_jti
 from .errors import InvalidClient, InvalidRequest, OAuthError, UnauthorizedClient, UnsupportedGrantType, echo
@@ -71,13 +71,10 @@ class TokenEndpoint:
     replay: ReplayCache | None = None
     clock: Callable[[], float] = time.time
 
+    @records_failure
     def handle(self, http: HttpRequest, issuer: str, audit: TokenAudit) -> dict:
         """Return the §5.1 success body, or raise the first OAuthError; fill ``audit``."""
-        try:
-            return self._handle(http, issuer, audit)
-        except OAuthError as err:
-            audit.failed(err)
-            raise
+        return self._handle(http, issuer, audit)
 
     def _authenticate(self, request, now: float, issuer: str):
         """Step 4, run a second time over fresh reads when the first would answer invalid_client."""

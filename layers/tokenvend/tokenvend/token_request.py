@@ -1,5 +1,8 @@
 """Reading a token request: method, body and parameters (token endpoint steps 1 and 2).
 
+The introspection and revocation endpoints read their requests the same way, each with
+its own parameters and limits (``read_form_request``).
+
 RFC 6749 §3.2: "The client MUST use the HTTP "POST" method when making access token
 requests." and "Request and response parameters MUST NOT be included more than once."
 RFC 8707 §2 lets ``resource`` repeat. §3.1: "Parameters sent without a value MUST be
@@ -71,18 +74,25 @@ def _media_type(content_type: str | None) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
 
 
-def check_lengths(values: dict[str, str]) -> None:
+def check_lengths(values: dict[str, str], limits: dict[str, int] = MAX_LENGTHS) -> None:
     """Step 2's limits, for form parameters and for the Basic header's id and secret alike."""
     for name, value in values.items():
-        limit = MAX_LENGTHS[name]
+        limit = limits[name]
         if len(value) > limit:
             raise InvalidRequest(f"The '{name}' parameter is longer than {limit} characters.")
 
 
 def read_token_request(request: HttpRequest) -> TokenRequest:
     """Steps 1 and 2: POST, a form body within limits, no parameter repeated or too long."""
+    return read_form_request(request, MAX_LENGTHS, REPEATABLE, "token endpoint")
+
+
+def read_form_request(request: HttpRequest, limits: dict[str, int], repeatable: set[str],
+                      endpoint: str) -> TokenRequest:
+    """A POSTed form of the parameters in ``limits`` (others ignored), none repeated but
+    those in ``repeatable``, each within its limit."""
     if request.method != "POST":  # RFC 9110 §9.1: "The method token is case-sensitive"
-        raise MethodNotAllowed("The token endpoint accepts only POST.", headers={"Allow": "POST"})
+        raise MethodNotAllowed(f"The {endpoint} accepts only POST.", headers={"Allow": "POST"})
     if request.body_error is not None:
         raise InvalidRequest(request.body_error)
     if _media_type(request.header("content-type")) != FORM_CONTENT_TYPE:
@@ -99,10 +109,10 @@ def read_token_request(request: HttpRequest) -> TokenRequest:
     params: dict[str, str] = {}
     resources: list[str] = []
     for name, value in pairs:
-        if name not in MAX_LENGTHS:
+        if name not in limits:
             continue  # §3.2: "The authorization server MUST ignore unrecognized request parameters."
-        check_lengths({name: value})
-        if name in REPEATABLE:
+        check_lengths({name: value}, limits)
+        if name in repeatable:
             resources.append(value)
         elif name in params:
             raise InvalidRequest(f"The '{name}' parameter is included more than once.")

@@ -4,6 +4,8 @@
 - api scope:    pk ``CATALOG``, sk ``SCOPE#<name>``
 - api resource: pk ``CATALOG``, sk ``RESOURCE#<name>``
 - used jti:     pk ``JTI#<client_id>#<jti>``, sk ``JTI``, ``expires_at`` (the table's TTL)
+- revoked token: pk ``REVOKED#<jti>``, sk ``REVOKED``, ``client_id``, ``expires_at``
+  (``tokenvend.adapters.revocations``)
 - signing key:  pk ``SIGNING_KEYS``, sk ``KEY#<kid>`` (its own partition: config apply and
   export never see it)
 
@@ -72,19 +74,32 @@ def scope_to_item(scope: ApiScope) -> dict:
             "enabled": scope.enabled, "show_in_discovery_document": scope.show_in_discovery_document}
 
 
+def secrets_to_items(secrets) -> list[dict]:
+    """A client's or an api resource's secrets as stored: hash, description, expiration."""
+    return [{"hash": s.hash, "description": s.description,
+             **({"expiration": s.expiration.isoformat()} if s.expiration else {})} for s in secrets]
+
+
+def items_to_secrets(items) -> tuple[ClientSecret, ...]:
+    return tuple(
+        ClientSecret(s["hash"], s.get("description", ""),
+                     datetime.fromisoformat(s["expiration"]) if s.get("expiration") else None)
+        for s in items)
+
+
 def resource_to_item(resource: ApiResource) -> dict:
     return {**resource_key(resource.name), "kind": "api_resource", "name": resource.name,
             "display_name": resource.display_name, "scopes": list(resource.scopes),
-            "enabled": resource.enabled, "require_resource_indicator": resource.require_resource_indicator}
+            "enabled": resource.enabled, "require_resource_indicator": resource.require_resource_indicator,
+            # Left out when there are none, so a resource item stays as it was before secrets.
+            "secrets": secrets_to_items(resource.secrets) or None}
 
 
 def client_to_item(client: Client) -> dict:
     return {
         **client_key(client.client_id), "kind": "client", "client_id": client.client_id,
         "client_name": client.client_name, "enabled": client.enabled,
-        "secrets": [{"hash": s.hash, "description": s.description,
-                     **({"expiration": s.expiration.isoformat()} if s.expiration else {})}
-                    for s in client.secrets],
+        "secrets": secrets_to_items(client.secrets),
         "allowed_grant_types": list(client.allowed_grant_types),
         "allowed_scopes": list(client.allowed_scopes),
         "access_token_lifetime": client.access_token_lifetime,
@@ -101,7 +116,8 @@ def item_to_scope(item: dict) -> ApiScope:
 
 def item_to_resource(item: dict) -> ApiResource:
     return ApiResource(item["name"], item.get("display_name", ""), tuple(item.get("scopes", [])),
-                       item.get("enabled", True), item.get("require_resource_indicator", False))
+                       item.get("enabled", True), item.get("require_resource_indicator", False),
+                       items_to_secrets(item.get("secrets", [])))
 
 
 def item_to_client(item: dict) -> Client:
@@ -109,10 +125,7 @@ def item_to_client(item: dict) -> Client:
         client_id=item["client_id"],
         client_name=item.get("client_name", ""),
         enabled=item.get("enabled", True),
-        secrets=tuple(
-            ClientSecret(s["hash"], s.get("description", ""),
-                         datetime.fromisoformat(s["expiration"]) if s.get("expiration") else None)
-            for s in item.get("secrets", [])),
+        secrets=items_to_secrets(item.get("secrets", [])),
         allowed_grant_types=tuple(item.get("allowed_grant_types", [])),
         allowed_scopes=tuple(item.get("allowed_scopes", [])),
         access_token_lifetime=int(item.get("access_token_lifetime", 3600)),
