@@ -43,7 +43,7 @@ def test_without_lambdas_hooks_module_install_does_nothing(counted, monkeypatch)
 
 def test_each_function_registers_its_hooks_when_it_starts(counted, hooks):
     functions, _ = counted()
-    containers = (functions.token.container, functions.discovery.container)
+    containers = [f.container for f in (functions.token, functions.discovery, functions.introspect, functions.revocation)]
     assert hooks == {"before": [(snapstart.before_snapshot, (c,)) for c in containers],
                      "after": [(snapstart.after_restore, (c,)) for c in containers]}
 

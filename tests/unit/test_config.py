@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tokenvend.client_secrets import identityserver_sha256, verify_secret
+from tokenvend.client_secrets import HMAC_PREFIX, identityserver_sha256, verify_secret
 from tokenvend.config import ConfigError, load_config, parse_config
 from tokenvend.model import ApiResource, ApiScope
 from tokenvend.signing_limits import KMS_RAW_MESSAGE_LIMIT, worst_case_signing_input_size
@@ -272,10 +272,10 @@ def with_resource(**fields) -> dict:
 def test_an_api_resource_has_hashed_secrets_like_a_client():
     # IdentityServer's ApiSecrets: several at once, each with a description and an expiry
     config = parse_config(with_resource(secrets=[
-        {"value": "r" * 40, "description": "introspection 2026", "expiration": "2027-01-01"},
+        {"value": STRONG, "description": "introspection 2026", "expiration": "2027-01-01"},
         {"hash": identityserver_sha256("imported-api-secret")}]))
     first, second = config.api_resources[0].secrets
-    assert verify_secret("r" * 40, first.hash) and first.hash.startswith("pbkdf2-sha256$")
+    assert verify_secret(STRONG, first.hash) and first.hash.startswith(HMAC_PREFIX + "$")
     assert (first.description, first.expiration) == ("introspection 2026", datetime(2027, 1, 1, tzinfo=timezone.utc))
     assert verify_secret("imported-api-secret", second.hash)
 
@@ -284,7 +284,7 @@ def test_a_weak_resource_secret_is_refused_outside_development_with_its_path():
     assert problems(with_resource(secrets=[{"value": "secret"}, {"hash": "nope"}, "x"])) == [
         "api_resources[0].secrets[0].value: secret is shorter than 32 characters; use a generated secret "
         "(tokenvend resource secret add) or mark the file 'development: true'",
-        "api_resources[0].secrets[1].hash: is not a tokenvend pbkdf2-sha256 hash or an IdentityServer Sha256() value",
+        "api_resources[0].secrets[1].hash: is not a tokenvend hmac-sha256 or pbkdf2-sha256 hash or an IdentityServer Sha256() value",
         "api_resources[0].secrets[2]: must be a mapping with 'value' or 'hash'"]
     config = parse_config({**with_resource(secrets=[{"value": "secret"}]), "development": True})
     assert verify_secret("secret", config.api_resources[0].secrets[0].hash)
@@ -292,7 +292,7 @@ def test_a_weak_resource_secret_is_refused_outside_development_with_its_path():
 
 def test_a_resource_that_introspects_has_a_name_usable_as_a_client_id():
     long_name = "urn:" + "x" * 97
-    data = with_resource(secrets=[{"value": "r" * 40}])
+    data = with_resource(secrets=[{"value": STRONG}])
     data["api_resources"][0]["name"] = long_name
     assert problems(data) == [
         "api_resources[0].secrets: a resource that introspects authenticates with its name as the client_id, "

@@ -31,7 +31,7 @@ def read_presented_token(
     request = read_form_request(http, limits, set(), endpoint)
     audit.token_type_hint = request.get("token_type_hint")
     audit.caller = presented_client_id(request)
-    caller, method = authenticate_client(
+    caller, method, _basic_form = authenticate_client(
         request, callers, now=datetime.fromtimestamp(now, timezone.utc), issuer=issuer,
         token_endpoint=issuer + TOKEN_PATH, replay=replay)
     audit.caller, audit.auth_method = caller.client_id, method
