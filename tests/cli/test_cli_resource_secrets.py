@@ -14,6 +14,7 @@ from cli_support import lines
 from support import EXAMPLES
 
 STORE_IT = "Store it now: it is shown only this once (the table keeps only its hash)."
+IN_FORCE = "in force on every warm function within 10 s (CacheTtlSeconds)"
 INTROSPECTION = str(EXAMPLES / "introspection.yaml")
 
 
@@ -24,10 +25,10 @@ def resource(stack, name):
 def test_resource_secret_add_shows_it_once_and_revoke_removes_it(quickstart_applied, stack):
     added = quickstart_applied("resource", "secret", "add", "api1", "--description", "orders api", "--expires",
                                "2030-06-01")
-    first, secret_line, store_it = lines(added.stdout)
+    first, secret_line, store_it, in_force = lines(added.stdout)
     secret = secret_line.removeprefix("secret: ")
-    assert (added.exit_code, first, store_it, len(secret)) == (
-        0, "added secrets[0] to api resource 'api1' (expires 2030-06-01T00:00:00+00:00)", STORE_IT, 43)
+    assert (added.exit_code, first, store_it, in_force, len(secret)) == (
+        0, "added secrets[0] to api resource 'api1' (expires 2030-06-01T00:00:00+00:00)", STORE_IT, IN_FORCE, 43)
     (stored,) = resource(stack, "api1").secrets
     assert client_secrets.verify_secret(secret, stored.hash) and stored.description == "orders api"
 
@@ -39,7 +40,7 @@ def test_resource_secret_add_shows_it_once_and_revoke_removes_it(quickstart_appl
     assert hashes["secrets"][0]["hash"] == stored.hash
 
     revoked = quickstart_applied("resource", "secret", "revoke", "api1", "orders api")
-    assert (revoked.exit_code, revoked.stdout) == (0, "revoked secrets[0] of api resource 'api1'\n")
+    assert (revoked.exit_code, revoked.stdout) == (0, f"revoked secrets[0] of api resource 'api1'; {IN_FORCE}\n")
     assert revoked.stderr == "Warning: api resource 'api1' has no unexpired secret left: it cannot introspect tokens\n"
     assert resource(stack, "api1").secrets == ()
 
@@ -69,10 +70,16 @@ def test_apply_hashes_resource_secrets_keeps_them_on_a_second_apply_and_export_r
     assert lines(tokenvend("apply", str(tmp_path / "backup.yaml"), "--allow-development").stdout)[-1] == "no changes"
 
 
-def test_a_changed_resource_secret_is_a_change_of_its_secrets(tokenvend, stack, tmp_path):
+def test_a_changed_resource_secret_is_added_and_the_old_one_kept_until_prune(tokenvend, stack, tmp_path):
+    # the rule of apply for every record's secrets: what the file does not name is kept
     tokenvend("apply", INTROSPECTION, "--allow-development")
     text = (EXAMPLES / "introspection.yaml").read_text().replace("value: api1-secret", "value: api1-rotated")
     (tmp_path / "rotated.yaml").write_text(text)
-    result = tokenvend("apply", str(tmp_path / "rotated.yaml"), "--allow-development")
-    assert "changed  api_resource  api1: secrets (+1 -1)" in lines(result.stdout)
-    assert client_secrets.verify_secret("api1-rotated", resource(stack, "api1").secrets[0].hash)
+    kept = tokenvend("apply", str(tmp_path / "rotated.yaml"), "--allow-development")
+    assert "changed  api_resource  api1: secrets (+1 -0: adds secrets[1])" in lines(kept.stdout)
+    old, new = resource(stack, "api1").secrets
+    assert client_secrets.verify_secret("api1-secret", old.hash)
+    assert client_secrets.verify_secret("api1-rotated", new.hash)
+    pruned = tokenvend("apply", str(tmp_path / "rotated.yaml"), "--allow-development", "--prune")
+    assert "changed  api_resource  api1: secrets (+0 -1: removes secrets[0])" in lines(pruned.stdout)
+    assert resource(stack, "api1").secrets == (new,)

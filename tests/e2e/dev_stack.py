@@ -85,10 +85,12 @@ class DevStack:
         return boto3.client(service, endpoint_url=self.state["endpoint_url"], region_name=self.state["region"],
                             aws_access_key_id="testing", aws_secret_access_key="testing")
 
-    def lines_after(self, marker: str) -> list[str]:
-        """stdout lines (function logs, access log) once a line containing ``marker`` was written."""
+    def lines_after(self, marker: str, count: int = 1) -> list[str]:
+        """stdout lines (function logs, access log) once ``count`` lines containing ``marker``
+        were written (the access line and the function's line come from two processes, in
+        either order)."""
         deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and not any(marker in line for line in self.stdout):
+        while time.monotonic() < deadline and sum(marker in line for line in self.stdout) < count:
             time.sleep(0.02)
         return list(self.stdout)
 
