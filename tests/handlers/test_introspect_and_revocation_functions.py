@@ -168,3 +168,27 @@ def test_a_dynamodb_failure_is_server_error_never_active(functions):
     assert response["statusCode"] == 500
     assert body(response) == {"error": "server_error",
                               "error_description": "The authorization server could not complete the request."}
+
+
+def test_a_resource_secret_added_behind_a_warm_function_works_at_once(functions, stack):
+    # GIVEN a warm introspection function with the catalog (api1 and its one secret) cached
+    from dataclasses import replace
+
+    from tokenvend import client_secrets
+    from tokenvend.adapters.dynamodb import DynamoDBStore
+    from tokenvend.adapters.dynamodb_items import resource_to_item, serialize
+    from tokenvend.model import ClientSecret
+
+    token = get_token(functions)
+    assert body(introspect(functions, token))["active"] is True
+    store = functions.introspect.container.store
+    store._clock = lambda: 5000.0
+    assert body(introspect(functions, token))["active"] is True  # read at 5000, cached
+    # WHEN `tokenvend resource secret add api1` writes a second secret, a second later
+    api1 = DynamoDBStore(stack.table, stack.dynamodb, ttl=0).get_catalog().api_resources["api1"]
+    rotated = replace(api1, secrets=(*api1.secrets, ClientSecret(client_secrets.hash_secret("api1-rotated-secret"))))
+    stack.dynamodb.put_item(TableName=stack.table, Item=serialize(resource_to_item(rotated)))
+    store._clock = lambda: 5001.1
+    # THEN the new secret authenticates at once (a second look before invalid_client)
+    response = introspect(functions, token, secret="api1-rotated-secret")
+    assert (response["statusCode"], body(response)["active"]) == (200, True)

@@ -44,8 +44,8 @@ class ResourcesAsClients:
 
     catalog: CatalogStore
 
-    def get_client(self, name: str) -> Client | None:
-        resource = self.catalog.get_catalog().api_resources.get(name)
+    def get_client(self, name: str, *, fresh: bool = False) -> Client | None:
+        resource = self.catalog.get_catalog(fresh=fresh).api_resources.get(name)
         if resource is None:
             return None
         return Client(resource.name, enabled=resource.enabled, secrets=resource.secrets, allowed_grant_types=())

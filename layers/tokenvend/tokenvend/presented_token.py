@@ -9,13 +9,12 @@ value of the token." ``token_type_hint`` is optional in both.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from .audit import TokenCheckAudit
-from .authenticate_client import authenticate_client, presented_client_id
+from .authenticate_client import presented_client_id
 from .errors import InvalidRequest
 from .model import Client
 from .ports import ClientStore, ReplayCache
+from .second_look import authenticate_with_fresh_reads
 from .token_endpoint import TOKEN_PATH
 from .token_request import HttpRequest, TokenRequest, read_form_request
 
@@ -31,9 +30,8 @@ def read_presented_token(
     request = read_form_request(http, limits, set(), endpoint)
     audit.token_type_hint = request.get("token_type_hint")
     audit.caller = presented_client_id(request)
-    caller, method, _basic_form = authenticate_client(
-        request, callers, now=datetime.fromtimestamp(now, timezone.utc), issuer=issuer,
-        token_endpoint=issuer + TOKEN_PATH, replay=replay)
+    caller, method, _basic_form = authenticate_with_fresh_reads(
+        request, callers, now=now, issuer=issuer, token_endpoint=issuer + TOKEN_PATH, replay=replay)
     audit.caller, audit.auth_method = caller.client_id, method
     token = request.get("token")
     if token is None:

@@ -17,16 +17,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Callable
 
 from .audit import TokenAudit, records_failure
-from .authenticate_client import authenticate_client, presented_client_id
+from .authenticate_client import presented_client_id
 from .claims import access_token_claims, access_token_header, new_jti
-from .errors import InvalidClient, InvalidRequest, OAuthError, UnauthorizedClient, UnsupportedGrantType, echo
+from .errors import InvalidRequest, UnauthorizedClient, UnsupportedGrantType, echo
 from .jws import sign, signing_input
-from .model import CLIENT_CREDENTIALS, Client
+from .model import CLIENT_CREDENTIALS
 from .ports import CatalogStore, ClientStore, KeySource, ReplayCache
+from .second_look import authenticate_with_fresh_reads
 from .resolution import parse_scope, resolve
 from .signing_limits import KMS_RAW_MESSAGE_LIMIT
 from .token_request import HttpRequest, read_token_request
@@ -35,32 +35,6 @@ TOKEN_PATH = "/connect/token"
 # Amazon Cognito's token path, served too when the stack sets CognitoTokenPath=true, so
 # callers moving from Cognito need change only the host of their token URL.
 COGNITO_TOKEN_PATH = "/oauth2/token"
-
-
-class _SecondLook:
-    """The client store as its fresh read, for the second run of client authentication."""
-
-    def __init__(self, clients: ClientStore):
-        self._clients = clients
-
-    def get_client(self, client_id: str, *, fresh: bool = True) -> Client | None:
-        return self._clients.get_client(client_id, fresh=True)
-
-
-class _ThisRequest:
-    """The replay cache as one request sees it: an assertion ``jti`` this request already
-    recorded (on the first run of authentication) is not a replay on its second run."""
-
-    def __init__(self, replay: ReplayCache):
-        self._replay, self._recorded = replay, set()
-
-    def add_once(self, key: str, expires_at: int) -> bool:
-        if key in self._recorded:
-            return True
-        added = self._replay.add_once(key, expires_at)
-        if added:
-            self._recorded.add(key)
-        return added
 
 
 @dataclass
@@ -75,21 +49,6 @@ class TokenEndpoint:
     def handle(self, http: HttpRequest, issuer: str, audit: TokenAudit) -> dict:
         """Return the §5.1 success body, or raise the first OAuthError; fill ``audit``."""
         return self._handle(http, issuer, audit)
-
-    def _authenticate(self, request, now: float, issuer: str):
-        """Step 4, run a second time over fresh reads when the first would answer invalid_client."""
-        replay = _ThisRequest(self.replay) if self.replay is not None else None
-
-        def run(clients: ClientStore):
-            return authenticate_client(
-                request, clients, now=datetime.fromtimestamp(now, timezone.utc), issuer=issuer,
-                token_endpoint=issuer + TOKEN_PATH, replay=replay,
-            )
-
-        try:
-            return run(self.clients)
-        except InvalidClient:
-            return run(_SecondLook(self.clients))
 
     def _handle(self, http: HttpRequest, issuer: str, audit: TokenAudit) -> dict:
         request = read_token_request(http)
@@ -107,7 +66,8 @@ class TokenEndpoint:
 
         now = self.clock()
         audit.client_id = presented_client_id(request)
-        client, method, audit.basic_form = self._authenticate(request, now, issuer)
+        client, method, audit.basic_form = authenticate_with_fresh_reads(
+            request, self.clients, now=now, issuer=issuer, token_endpoint=issuer + TOKEN_PATH, replay=self.replay)
         audit.client_id, audit.auth_method = client.client_id, method
 
         if CLIENT_CREDENTIALS not in client.allowed_grant_types:
