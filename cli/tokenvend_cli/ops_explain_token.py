@@ -10,6 +10,11 @@ else the running local stack's issuer), explicit settings (``--issuer URL --audi
 
 Exit codes: 0 allowed, 1 denied, 2 trouble (no settings, no such route, AWS). The token
 is never printed, in text or ``--json``.
+
+A token the authorizer would allow is also looked up in tokenvend's table (``--table``, or
+the running local stack's) for a revocation: API Gateway's JWT authorizer checks tokens
+offline and cannot see one, so a revoked token is still allowed there until it expires —
+the answer says so, and that only introspection (``/connect/introspect``) honours it.
 """
 
 from __future__ import annotations
@@ -93,6 +98,27 @@ def _hint_context(state_file) -> HintContext:
     return HintContext(local_issuer=local.get("issuer"), client_scopes=client_scopes(local["table"], ddb))
 
 
+def revocation(token: str, table: str | None, region, endpoint_url, state_file) -> bool | None:
+    """Whether the token's ``jti`` is revoked in the table; None when no table is known."""
+    import jwt
+
+    from tokenvend.adapters.revocations import DynamoDBRevocations
+
+    local = _local(state_file) or {}
+    if table is None and local.get("table"):
+        table, region, endpoint_url = local["table"], local.get("region"), local.get("endpoint_url")
+    if table is None:
+        return None
+    jti = jwt.decode(token, options={"verify_signature": False}).get("jti")  # the authorizer verified it
+    if not isinstance(jti, str) or not jti:
+        return False
+    return DynamoDBRevocations(table, aws_client("dynamodb", region, endpoint_url)).is_revoked(jti)
+
+
+REVOKED = ("revoked   yes, at /connect/revocation — the JWT authorizer cannot see that and allows the token "
+           "until its exp; only introspection (/connect/introspect) answers active: false")
+
+
 def _text(verdict, auth: RouteAuth, route_key: str) -> str:
     authorizer = auth.authorizer
     head = (f"{route_key}: authorizer {authorizer.name} (issuer {authorizer.issuer}; audience "
@@ -120,10 +146,12 @@ def _text(verdict, auth: RouteAuth, route_key: str) -> str:
 @click.option("--scope", "scopes", multiple=True, metavar="S", help="A route scope (repeatable), without --api/--api-id.")
 @click.option("--region", envvar="AWS_REGION", help="With --api-id [env AWS_REGION].")
 @click.option("--endpoint-url", envvar="AWS_ENDPOINT_URL", metavar="URL", help="With --api-id [env AWS_ENDPOINT_URL].")
+@click.option("--table", metavar="NAME", help="tokenvend's table, to report a revoked token "
+              "(default: the running local stack's).")
 @state_file_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def explain_token(token, api_path, route_key, api_id, issuer, audience, scopes, region, endpoint_url, state_file,
-                  as_json):
+def explain_token(token, api_path, route_key, api_id, issuer, audience, scopes, region, endpoint_url, table,
+                  state_file, as_json):
     """Explain what API Gateway's JWT authorizer would answer TOKEN ('-' reads it from
     stdin): each check, what the token holds and what the authorizer wants, with hints.
     Exit 0 allowed, 1 denied, 2 trouble. The token is never printed.
@@ -156,10 +184,13 @@ def explain_token(token, api_path, route_key, api_id, issuer, audience, scopes, 
                    else f"{route_key}: no authorizer: API Gateway invokes the function for any request")
         return
     verdict = judge(token, auth, IssuerKeys(), time.time(), _hint_context(state_file))
+    revoked = revocation(token, table, region, endpoint_url, state_file) if verdict.allowed else None
     if as_json:
         emit_json({"route": route_key, **as_dict(verdict, auth, verdict.hints),
-                   "www_authenticate": www_authenticate(verdict, auth)})
+                   "www_authenticate": www_authenticate(verdict, auth), "revoked": revoked})
     else:
         click.echo(_text(verdict, auth, route_key))
+        if revoked is not None:
+            click.echo(REVOKED if revoked else "revoked   no")
     if not verdict.allowed:
         raise SystemExit(EXIT_INVALID)

@@ -127,3 +127,23 @@ def test_a_route_the_deployed_api_lacks_is_exit_2(deployed_api):
     result = invoke("explain-token", "x", "--api-id", deployed_api, "--route", "GET /nope")
     assert (result.exit_code, result.stderr) == \
         (2, f"Error: no route 'GET /nope' in API {deployed_api}: it has GET /health, GET /identity\n")
+
+
+def test_a_revoked_token_is_reported_as_such_while_the_authorizer_still_allows_it(aws_credentials, issuer):
+    from tokenvend.adapters.revocations import DynamoDBRevocations
+
+    from support import make_stack
+
+    with mock_aws():
+        stack = make_stack()
+        revoked_token, live_token = token(iss=issuer, jti="revoked-jti"), token(iss=issuer, jti="live-jti")
+        DynamoDBRevocations(stack.table, stack.dynamodb).revoke("revoked-jti", "client", 2_000_000_000)
+        settings = ("--issuer", issuer, "--audience", "api1", "--table", stack.table, "--region", "us-east-1")
+        revoked = invoke("explain-token", revoked_token, *settings)
+        live, data = explain_json(live_token, *settings)
+        _, revoked_data = explain_json(revoked_token, *settings)
+    assert revoked.exit_code == 0  # API Gateway's authorizer cannot see a revocation
+    assert revoked.stdout.splitlines()[-1] == (
+        "revoked   yes, at /connect/revocation — the JWT authorizer cannot see that and allows the token "
+        "until its exp; only introspection (/connect/introspect) answers active: false")
+    assert (live.exit_code, data["revoked"], revoked_data["revoked"]) == (0, False, True)

@@ -5,6 +5,12 @@ function (``requestContext.authorizer.jwt``: every claim value a string, a list 
 
 The function does no token checking of its own: API Gateway (or ``tokenvend dev``'s
 front) has already refused a request without a valid token of audience api1 and scope api1.
+
+Revocation: the JWT authorizer checks tokens offline and never asks tokenvend, so a token
+revoked at /connect/revocation keeps working here until it expires. Keep the callers'
+access_token_lifetime short (e.g. 300 s), or, where a revocation must count at once, check
+each token at /connect/introspect with api1's secret (`tokenvend resource secret add api1`),
+e.g. from a Lambda authorizer.
 """
 
 import json
