@@ -7,6 +7,7 @@ import click
 from tokenvend.config import Config, ConfigError, load_config, parse_config
 from tokenvend.model import utcnow
 
+from .cli_errors import invalid_config
 from .ops_cli import Command, OpsError, emit_json, plural, warn, write_file
 from .ops_entries import config_document, dump
 from .ops_plan import ADDED, CHANGED, KEPT, REMOVED, Change, plan, summary
@@ -19,9 +20,7 @@ def load(path: str) -> Config:
     try:
         return load_config(path)
     except ConfigError as err:
-        lines = "\n".join(f"  {p}" for p in err.problems)
-        raise OpsError(f"{path} is not a valid tokenvend config ({plural(len(err.problems), 'problem')}):\n"
-                       + lines) from None
+        raise invalid_config(path, err.problems) from None
     except OSError as exc:
         raise OpsError(f"cannot read {path}: {exc.strerror or exc}") from None
 
