@@ -66,7 +66,7 @@ def _on_stop_signal(signum, _frame):
     raise Stopped(signal.Signals(signum).name)
 
 
-@click.command("dev", cls=GreedyPairsCommand)
+@click.command("dev", cls=GreedyPairsCommand, short_help="Run the whole stack locally, without Docker.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address the API listens on (loopback: the issuer is http).")
 @click.option("--port", default=3000, show_default=True, type=click.IntRange(0, 65535), help="Port of the API (sam local's).")
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),

@@ -70,7 +70,7 @@ def load_env_file(path) -> dict:
         fail(f"--env-vars {exc}", 2)
 
 
-@click.command("invoke")
+@click.command("invoke", short_help="Run one function once with an event file.")
 @click.argument("function")
 @click.argument("event_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--env-vars", "env_vars", type=click.Path(exists=True, dir_okay=False, path_type=Path),

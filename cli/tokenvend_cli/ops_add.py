@@ -88,7 +88,7 @@ def _claims(pairs) -> dict:
     return claims
 
 
-@click.command("add", cls=Command)
+@click.command("add", cls=Command, short_help="Add a client, with a generated secret.")
 @click.argument("client_id")
 @click.option("--name", "client_name", default="", help="A human name (client_name).")
 @click.option("--scope", "scopes", multiple=True, metavar="NAME", help="An allowed api scope (repeatable).")
@@ -129,7 +129,7 @@ def client_add(target: Target, client_id, client_name, scopes, lifetime, claims,
                f"added client {client_id!r} with secrets[0]")
 
 
-@click.command("add", cls=Command)
+@click.command("add", cls=Command, short_help="Add a generated secret to a client.")
 @click.argument("client_id")
 @click.option("--expires", metavar="DATE", help="When it stops working (ISO 8601 date or date-time; UTC if no offset).")
 @click.option("--description", default="", help="What it is for, e.g. who holds it.")
@@ -165,7 +165,7 @@ def secret_add(target: Target, client_id, expires, description, as_json):
                f"added secrets[{index}] to client {client_id!r}{expiry}")
 
 
-@click.command("revoke", cls=Command)
+@click.command("revoke", cls=Command, short_help="Remove one secret of a client.")
 @click.argument("client_id")
 @click.argument("which", metavar="INDEX_OR_DESCRIPTION")
 @target_options

@@ -55,7 +55,7 @@ def write(table: ConfigTable, changes: list[Change]) -> None:
                        [(kind, x) for op, kind, x in chunk if op == "delete"])
 
 
-@click.command("apply", cls=Command)
+@click.command("apply", cls=Command, short_help="Make the table match a config file.")
 @click.argument("config_path", metavar="CONFIG", type=click.Path(dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
 @click.option("--prune", is_flag=True, help="Also remove what the table has and the file does not.")
@@ -116,7 +116,7 @@ def apply(target: Target, config_path, dry_run, prune, allow_development, as_jso
         click.echo(f"applied: {counted}; {target.in_force()}")
 
 
-@click.command("export", cls=Command)
+@click.command("export", cls=Command, short_help="Write the table out as a config file.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), metavar="FILE",
               help="Write to FILE instead of stdout (JSON when it ends in .json).")
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of YAML.")

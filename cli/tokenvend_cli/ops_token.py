@@ -97,7 +97,7 @@ def default_issuer(stack: str | None, state_file=None) -> str:
     return local["issuer"]
 
 
-@click.command("token", cls=Command)
+@click.command("token", cls=Command, short_help="Get a token as a client would, and check it.")
 @click.option("--client", "client_id", required=True, metavar="ID", help="The client_id.")
 @click.option("--secret", envvar="TOKENVEND_CLIENT_SECRET", metavar="S",
               help="The client secret; '-' reads it from stdin [env TOKENVEND_CLIENT_SECRET].")
@@ -117,7 +117,7 @@ def token(client_id, secret, scope, resources, issuer, stack, raw, state_file):
 
     \b
     Example:
-      tokenvend token --client client --secret secret --scope api1
+      tokenvend token --client client --scope api1    # the secret from TOKENVEND_CLIENT_SECRET
       TOKENVEND_CLIENT_SECRET=... tokenvend token --client billing --raw
       pass show billing | tokenvend token --client billing --secret - --issuer https://auth.example.com
     """
