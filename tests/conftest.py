@@ -118,3 +118,17 @@ def quickstart():
     return load_config(EXAMPLES / "quickstart.yaml")
 
 
+@pytest.fixture
+def moto_server(aws_credentials):
+    """A moto server on a loopback port, as `tokenvend dev` runs one; its URL."""
+    import socket
+
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
