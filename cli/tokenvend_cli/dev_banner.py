@@ -20,8 +20,8 @@ def cli_command() -> tuple[str, str]:
     the venv) and the line that says how to put it on PATH."""
     here = Path(sys.executable).parent / "tokenvend"
     found = shutil.which("tokenvend")
-    if found and Path(found).resolve() == here.resolve():
-        return "tokenvend", ""
+    if not here.exists() or (found and Path(found).resolve() == here.resolve()):
+        return "tokenvend", ""  # not a venv's script (pipx, a system install): PATH is the way
     activate = here.parent / "activate"
     how = f"`source {shown(activate)}` puts it on PATH; or run it by its path" if activate.exists() \
         else "run it by its path"
