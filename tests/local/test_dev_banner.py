@@ -56,3 +56,9 @@ def test_the_exported_variables_give_boto3_its_region_endpoint_and_credentials(m
     assert session.get_credentials().access_key == "testing"
     assert os.environ["AWS_REGION"] == "us-east-1"  # what AWS CLI v2 and the other SDKs read first
     assert scan == "  aws dynamodb scan --table-name tokenvend-local-Table"
+
+
+def test_a_tokenvend_from_no_venv_script_is_run_as_tokenvend(monkeypatch, tmp_path):
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "bin" / "python"))  # no tokenvend script beside it
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    assert cli_command() == ("tokenvend", "")
