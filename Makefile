@@ -24,9 +24,10 @@ run: install
 test: install
 	$(BIN)/pytest
 
-## test-fast: everything but the tests that start servers or run sam build
+## test-fast: the edit-test loop: everything but the slow tests (servers, worker processes, sam and
+## cfn-lint, real timeouts, soaks), property tests with a tenth of their examples
 test-fast: install
-	$(BIN)/pytest -m "not slow"
+	$(BIN)/pytest -m "not slow" --hypothesis-profile=fast
 
 ## bench: every benchmark, each beside its baseline from the same run (not part of `make test`; ~6 min)
 bench: install

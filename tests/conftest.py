@@ -6,11 +6,87 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from moto import mock_aws
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from support import EXAMPLES, LambdaContext, Stack, load_event, load_function, make_stack  # noqa: E402,F401
+from support import (  # noqa: E402,F401
+    EXAMPLES, FAST_PROFILE, LambdaContext, Stack, load_event, load_function, make_stack,
+)
+
+# `--hypothesis-profile=fast` (make test-fast): property tests run examples(N) of their N.
+settings.register_profile(FAST_PROFILE, max_examples=20)
+
+
+class KeyMaterialPool:
+    """moto's KMS generates a fresh RSA key pair for every CreateKey (for a symmetric key
+    too): 0.1-0.2 s each, paid twice by every test that provisions the template. The pool
+    generates each key once and hands the n-th key a test creates the n-th key of the pool,
+    so within a test every key is as distinct as before, and no test waits for RSA."""
+
+    def __init__(self, generate):
+        self.generate, self.keys, self.used = generate, {}, {}
+
+    def __call__(self, key_spec: str):
+        n = self.used.get(key_spec, 0)
+        self.used[key_spec] = n + 1
+        keys = self.keys.setdefault(key_spec, [])
+        while len(keys) <= n:
+            keys.append(self.generate(key_spec))
+        return keys[n]
+
+
+@pytest.fixture(scope="session")
+def kms_key_pool():
+    import moto.kms.models
+
+    pool = KeyMaterialPool(moto.kms.models.generate_private_key)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(moto.kms.models, "generate_private_key", pool)
+        yield pool
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_botocore_loader():
+    """moto gives every test a new default boto3 session, and each new botocore session
+    parses the service models and endpoint rules again (0.1-0.2 s a test). One loader for
+    every session reads each file once, as one long-lived session (a warm Lambda) does;
+    the files are botocore's, never written."""
+    import botocore.loaders
+    import botocore.session
+
+    loaders: dict = {}
+
+    def create_loader(search_path_string=None):
+        if search_path_string not in loaders:
+            loaders[search_path_string] = botocore.loaders.create_loader(search_path_string)
+        return loaders[search_path_string]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.session, "create_loader", create_loader)
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def templates_parsed_once():
+    """template.yaml is parsed by every test that provisions it (0.1 s of cfn-flip's YAML);
+    each text is parsed once and every Template gets its own deep copy."""
+    import copy
+    import functools
+
+    from tokenvend_cli import template
+
+    parse = functools.lru_cache(maxsize=None)(template.load_yaml)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(template, "load_yaml", lambda text: copy.deepcopy(parse(text)))
+        yield
+
+
+@pytest.fixture(autouse=True)
+def kms_keys_afresh(kms_key_pool):
+    """Each test draws its KMS keys from the start of the pool."""
+    kms_key_pool.used.clear()
 
 
 @pytest.fixture
@@ -42,3 +118,17 @@ def quickstart():
     return load_config(EXAMPLES / "quickstart.yaml")
 
 
+@pytest.fixture
+def moto_server(aws_credentials):
+    """A moto server on a loopback port, as `tokenvend dev` runs one; its URL."""
+    import socket
+
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()

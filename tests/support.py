@@ -14,6 +14,7 @@ from urllib.parse import quote_plus, urlencode
 import boto3
 
 ROOT = Path(__file__).resolve().parents[1]
+FAST_PROFILE = "fast"  # `make test-fast` runs pytest --hypothesis-profile=fast
 EVENTS = ROOT / "events"
 EXAMPLES = ROOT / "examples"
 ISSUER = "https://abc123defg.execute-api.us-east-1.amazonaws.com"
@@ -150,3 +151,11 @@ def issue_token(functions) -> str:
     response = functions.token_call(load_event("token-client-secret-basic.json"))
     assert response["statusCode"] == 200, response["body"]
     return body(response)["access_token"]
+
+
+def examples(full: int) -> int:
+    """A property test's number of examples: ``full`` under ``make test``; a tenth of it, at
+    least 20, under the hypothesis profile ``fast`` that ``make test-fast`` loads."""
+    from hypothesis import settings
+
+    return max(20, full // 10) if settings.get_current_profile_name() == FAST_PROFILE else full

@@ -16,9 +16,11 @@ from pathlib import Path
 
 import click
 
+from .cli_errors import invalid_config
+from .dev_banner import banner
 from .lambda_containers import DEFAULT_CONTAINERS
 from .lambda_runtime import FunctionInitError
-from .local_api import MountedApi, api_banner, load_functions, mount_api
+from .local_api import MountedApi, load_functions, mount_api
 from .local_commands import GreedyPairsCommand, fail, load_env_file, shown
 from .local_state import STATE_FILE, remove_state, running_state, write_state
 from .template import DEFAULT_TEMPLATE, PROJECT_ROOT, Template
@@ -64,7 +66,7 @@ def _on_stop_signal(signum, _frame):
     raise Stopped(signal.Signals(signum).name)
 
 
-@click.command("dev", cls=GreedyPairsCommand)
+@click.command("dev", cls=GreedyPairsCommand, short_help="Run the whole stack locally, without Docker.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address the API listens on (loopback: the issuer is http).")
 @click.option("--port", default=3000, show_default=True, type=click.IntRange(0, 65535), help="Port of the API (sam local's).")
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -115,9 +117,7 @@ def dev(host, port, config_path, env_vars, parameter_overrides, moto_port, moto_
     try:
         config = load_config(config_path)
     except ConfigError as err:
-        for problem in err.problems:
-            click.echo(f"{shown(config_path)}: {problem}", err=True)
-        sys.exit(1)
+        raise invalid_config(shown(config_path), err.problems) from None
     template = Template(template_path, parameters=_parameters(template_path, parameter_overrides))
     api = MountedApi(api_path, _parameters(api_path, api_parameter_overrides, "--api-parameter-overrides"),
                      api_port) if api_path else None
@@ -186,7 +186,7 @@ def _run_stack(host, port, moto_host, moto_port, template, config, config_path, 
             **({"mounted_api": {"template": str(api.path.resolve()), "url": mounted[0]}} if mounted else {}),
         }, state_file)
         cleanup.callback(remove_state, state_file)
-        click.echo(_banner(config_path, config, template, front, moto.url, table, key_arn, issuer, base_url, state_file,
+        click.echo(banner(config_path, config, template, front, moto.url, table, key_arn, issuer, base_url, state_file,
                            mounted))
         try:
             server.serve_forever()  # returns on Ctrl-C: werkzeug swallows KeyboardInterrupt
@@ -194,44 +194,3 @@ def _run_stack(host, port, moto_host, moto_port, template, config, config_path, 
             pass
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # a second Ctrl-C must not cut the clean-up short
             signal.signal(signum, signal.SIG_IGN)
-
-
-def _banner(config_path, config, template, front, moto_url, table, key_arn, issuer, base_url, state_file,
-            mounted=None) -> str:
-    from .local_stack import LOCAL_CREDENTIALS, REGION, demo_client, demo_curl
-
-    width = max((len(route.path) for route, _ in front.routes), default=0) + len(base_url)
-    routes = "\n".join(f"  {route.method:<5}{base_url + route.path:<{width}}  {fn.name}" for route, fn in front.routes)
-    client = demo_client(config_path, config)
-    explain = f"tokenvend explain --client {client[0]}" + (f" --scope {shlex.quote(client[2])}" if client[2] else "") \
-        if client else "tokenvend explain --client CLIENT_ID"
-    if Path(state_file).resolve() == STATE_FILE.resolve():
-        where, ops, invoke = f"targets this stack by default (it reads {shown(state_file)})", "", ""
-    else:
-        where = f"targets this stack with --state-file {shown(state_file)}"
-        ops = invoke = f" --state-file {shown(state_file)}"
-    credentials = " ".join(f"{k}={v}" for k, v in LOCAL_CREDENTIALS.items())
-    counts = (f"{len(config.api_scopes)} api scope(s), {len(config.api_resources)} api resource(s), "
-              f"{len(config.clients)} client(s)")
-    return f"""\
-tokenvend local stack — {shown(template.path)}, config {shown(config_path)}
-  moto (DynamoDB, KMS)  {moto_url}
-  table                 {table}
-  signing key           {key_arn} ({template.parameters.get('SigningAlgorithm', '')})
-  config                {counts}
-
-Issuer: {issuer}
-{routes}
-
-Get a token:
-  {demo_curl(client, f'{base_url}/connect/token')}
-{api_banner(mounted, demo_curl(client, f'{base_url}/connect/token'), invoke)}
-The tokenvend CLI {where}:
-  tokenvend client list{ops}
-  {explain}{ops}
-  tokenvend invoke TokenFunction events/token-client-secret-basic.json{invoke}
-boto3 and the AWS CLI:
-  export AWS_ENDPOINT_URL={moto_url} AWS_REGION={REGION} {credentials}
-  aws dynamodb scan --table-name {table}
-
-Ctrl-C to stop. Requests:"""

@@ -143,12 +143,12 @@ def mount_api(api, host, port, issuer, table, moto_url, env_file, size, cleanup)
     return url, front, api.path
 
 
-def api_banner(mounted, token_curl: str, state_option: str) -> str:
+def api_banner(mounted, token_curl: str, state_option: str, command: str = "tokenvend") -> str:
     if not mounted:
         return ""
     url, front, path = mounted
     route = next((r for r, _ in front.routes if r.auth), None)
-    explain = (f"tokenvend explain-token \"$TOKEN\" --api {shlex.quote(shown(path))} "
+    explain = (f"{command} explain-token \"$TOKEN\" --api {shlex.quote(shown(path))} "
                f"--route {shlex.quote(route.route_key)}{state_option}") if route else ""
     return (f"\nThe API the token is for ({shown(path)}):\n{call_lines(token_curl, url, front)}\n"
             + (f"Why a token is refused:\n  {explain}\n" if explain else ""))

@@ -12,15 +12,16 @@ from pathlib import Path
 
 import click
 
+from .cli_errors import EXIT_AWS, EXIT_INVALID, OpsError
 from .lambda_runtime import FunctionInitError, LocalFunction, function_environment, lambda_variables, read_env_file
 from .local_state import STATE_FILE, NoLocalStack, read_state
 from .template import DEFAULT_TEMPLATE, Template
 
 
 def fail(message: str, code: int):
-    """One line on stderr and the exit code: no traceback for a user's mistake."""
-    click.echo(f"tokenvend: {message}", err=True)
-    sys.exit(code)
+    """``Error: <message>`` on stderr and the exit code of ``cli_errors``' rule: no traceback
+    for a user's mistake."""
+    raise OpsError(message, code)
 
 
 def shown(path: Path) -> str:
@@ -69,7 +70,7 @@ def load_env_file(path) -> dict:
         fail(f"--env-vars {exc}", 2)
 
 
-@click.command("invoke")
+@click.command("invoke", short_help="Run one function once with an event file.")
 @click.argument("function")
 @click.argument("event_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--env-vars", "env_vars", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -104,8 +105,8 @@ def invoke(function, event_file, env_vars, use_aws, template_path, state_file):
     else:
         try:
             state = read_state(state_file)
-        except NoLocalStack as exc:
-            fail(str(exc), 1)
+        except NoLocalStack as exc:  # target trouble, as the operator commands say it
+            fail(str(exc), EXIT_AWS)
         template = Template(template_path, parameters=state.get("parameters"), physical=state.get("physical"))
         region = state["region"]
         without_foreign_aws_settings()
@@ -124,7 +125,7 @@ def invoke(function, event_file, env_vars, use_aws, template_path, state_file):
             runner.load()
             result = runner.invoke(event, context)
         except FunctionInitError as exc:
-            fail(str(exc), 1)
+            fail(str(exc), EXIT_INVALID)
         except Exception as exc:  # reported as Lambda reports a failed invocation
             failed = True
             result = {"errorMessage": str(exc), "errorType": type(exc).__name__, "requestId": context.aws_request_id,

@@ -88,7 +88,7 @@ def _claims(pairs) -> dict:
     return claims
 
 
-@click.command("add", cls=Command)
+@click.command("add", cls=Command, short_help="Add a client, with a generated secret.")
 @click.argument("client_id")
 @click.option("--name", "client_name", default="", help="A human name (client_name).")
 @click.option("--scope", "scopes", multiple=True, metavar="NAME", help="An allowed api scope (repeatable).")
@@ -170,7 +170,8 @@ def _secret_add(spec: Kind) -> click.Command:
     secret_add = click.option("--expires", metavar="DATE",
                               help="When it stops working (ISO 8601 date or date-time; UTC if no offset).")(secret_add)
     secret_add = click.argument("name", metavar="CLIENT_ID" if spec.kind == "client" else "NAME")(secret_add)
-    return click.command("add", cls=Command)(secret_add)
+    whom = "a client" if spec.kind == "client" else "an api resource"
+    return click.command("add", cls=Command, short_help=f"Add a generated secret to {whom}.")(secret_add)
 
 
 def _secret_revoke(spec: Kind) -> click.Command:
@@ -206,7 +207,8 @@ def _secret_revoke(spec: Kind) -> click.Command:
     secret_revoke = target_options(secret_revoke)
     secret_revoke = click.argument("which", metavar="INDEX_OR_DESCRIPTION")(secret_revoke)
     secret_revoke = click.argument("name", metavar="CLIENT_ID" if spec.kind == "client" else "NAME")(secret_revoke)
-    return click.command("revoke", cls=Command)(secret_revoke)
+    whose = "a client" if spec.kind == "client" else "an api resource"
+    return click.command("revoke", cls=Command, short_help=f"Remove one secret of {whose}.")(secret_revoke)
 
 
 def _secret_group(spec: Kind) -> click.Group:

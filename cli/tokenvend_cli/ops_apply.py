@@ -7,6 +7,7 @@ import click
 from tokenvend.config import Config, ConfigError, load_config, parse_config
 from tokenvend.model import utcnow
 
+from .cli_errors import invalid_config
 from .ops_cli import Command, OpsError, emit_json, plural, warn, write_file
 from .ops_entries import config_document, dump
 from .ops_plan import ADDED, CHANGED, KEPT, REMOVED, Change, plan, summary
@@ -19,9 +20,7 @@ def load(path: str) -> Config:
     try:
         return load_config(path)
     except ConfigError as err:
-        lines = "\n".join(f"  {p}" for p in err.problems)
-        raise OpsError(f"{path} is not a valid tokenvend config ({plural(len(err.problems), 'problem')}):\n"
-                       + lines) from None
+        raise invalid_config(path, err.problems) from None
     except OSError as exc:
         raise OpsError(f"cannot read {path}: {exc.strerror or exc}") from None
 
@@ -56,7 +55,7 @@ def write(table: ConfigTable, changes: list[Change]) -> None:
                        [(kind, x) for op, kind, x in chunk if op == "delete"])
 
 
-@click.command("apply", cls=Command)
+@click.command("apply", cls=Command, short_help="Make the table match a config file.")
 @click.argument("config_path", metavar="CONFIG", type=click.Path(dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
 @click.option("--prune", is_flag=True, help="Also remove what the table has and the file does not.")
@@ -117,7 +116,7 @@ def apply(target: Target, config_path, dry_run, prune, allow_development, as_jso
         click.echo(f"applied: {counted}; {target.in_force()}")
 
 
-@click.command("export", cls=Command)
+@click.command("export", cls=Command, short_help="Write the table out as a config file.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), metavar="FILE",
               help="Write to FILE instead of stdout (JSON when it ends in .json).")
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of YAML.")

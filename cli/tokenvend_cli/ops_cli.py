@@ -1,9 +1,9 @@
 """What every operator command shares: an expected failure is one line on stderr and an
 exit code, never a traceback; ``--json`` prints machine-readable output on stdout.
 
-Exit codes: 0 done (or nothing to do), 1 the input is invalid or the answer is "no"
-(an invalid config, an unknown client, a refused token), 2 AWS, connection or target
-trouble. click's own usage errors keep click's code, 2.
+Exit codes and the error format are every command's (``cli_errors``): 0 done (or nothing
+to do), 1 the input is invalid or the answer is "no", 2 usage, AWS, connection or target
+trouble.
 """
 
 from __future__ import annotations
@@ -16,16 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from tokenvend.errors import ServerError, TemporarilyUnavailable
 
-EXIT_INVALID = 1
-EXIT_AWS = 2
-
-
-class OpsError(click.ClickException):
-    """An expected failure: click prints ``Error: <message>`` on stderr and exits with ``exit_code``."""
-
-    def __init__(self, message: str, exit_code: int = EXIT_INVALID):
-        super().__init__(message)
-        self.exit_code = exit_code
+from .cli_errors import EXIT_AWS, EXIT_INVALID, OpsError  # noqa: F401 (re-exported: every ops module imports them here)
 
 
 def aws_message(exc: Exception) -> str:

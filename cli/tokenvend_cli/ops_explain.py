@@ -159,7 +159,7 @@ def as_text(result: Explanation) -> list[str]:
     return lines
 
 
-@click.command("explain", cls=Command)
+@click.command("explain", cls=Command, short_help="What the token endpoint would answer a client.")
 @click.option("--client", "client_id", required=True, metavar="ID", help="The client_id.")
 @click.option("--scope", metavar='"A B"', help="The scope parameter, space separated (omit it to see the default).")
 @click.option("--resource", "resources", multiple=True, metavar="R", help="A resource parameter (repeatable).")

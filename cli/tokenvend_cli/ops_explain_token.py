@@ -134,7 +134,7 @@ def _text(verdict, auth: RouteAuth, route_key: str) -> str:
     return "\n".join([head, columns(rows), *tail])
 
 
-@click.command("explain-token", cls=Command)
+@click.command("explain-token", cls=Command, short_help="What API Gateway's JWT authorizer would answer.")
 @click.argument("token")
 @click.option("--api", "api_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A SAM template with the HttpApi (e.g. examples/api1/template.yaml); needs --route.")

@@ -218,7 +218,7 @@ def section_of(data) -> dict:
     raise OpsError("no IdentityServer section in this file")
 
 
-@click.command("import-identityserver", cls=Command)
+@click.command("import-identityserver", cls=Command, short_help="IdentityServer appsettings.json to a config.")
 @click.argument("appsettings", metavar="APPSETTINGS_JSON", type=click.Path(dir_okay=False))
 @click.option("--output", "-o", type=click.Path(dir_okay=False), metavar="FILE",
               help="Write the config to FILE (JSON when it ends in .json) instead of stdout.")

@@ -113,7 +113,7 @@ def write_private(path: str, text: str, force: bool) -> None:
         file.write(text)
 
 
-@click.command("import-cognito", cls=Command)
+@click.command("import-cognito", cls=Command, short_help="A Cognito user pool's M2M setup to a config.")
 @click.option("--user-pool-id", required=True, metavar="ID", help="The Cognito user pool, e.g. us-east-1_AbCdEf123.")
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False), metavar="FILE",
               help="The config to write (JSON when it ends in .json, else YAML); created mode 0600.")

@@ -71,7 +71,7 @@ def key_list(target: Target, as_json):
             [r["kid"], r["alg"], r["status"], "yes" if r["published"] else "no", r["key_id"]] for r in rows]))
 
 
-@click.command("add", cls=Command)
+@click.command("add", cls=Command, short_help="Add a signing key, pending: published, not signing.")
 @click.option("--alg", type=click.Choice(sorted(KMS_ALGORITHMS)), default="RS256", show_default=True,
               help="The JWS algorithm; decides the new KMS key's spec.")
 @click.option("--kms-key-id", metavar="ARN", help="Record an existing KMS key instead of creating one.")
@@ -192,7 +192,7 @@ def _create_kms_key(keys: KeyTable, alg: str, tag: str | None) -> str:
         Tags=[{"TagKey": STACK_TAG, "TagValue": tag}])["KeyMetadata"]["Arn"]
 
 
-@click.command("activate", cls=Command)
+@click.command("activate", cls=Command, short_help="Make a pending key sign; the active one retires.")
 @click.argument("kid")
 @click.option("--force", is_flag=True, help="Activate before PUBLISH_DELAY has passed, or roll back to a key "
               "published for less than that more: only for functions and verifiers known to cache for less "
@@ -228,7 +228,7 @@ def key_activate(target: Target, kid, force):
              f"{duration(APIGW_JWKS_CACHE)}); see the README's \"Rotating the signing key\"")
 
 
-@click.command("remove", cls=Command)
+@click.command("remove", cls=Command, short_help="Remove a retired key whose tokens have expired.")
 @click.argument("kid")
 @click.option("--force", is_flag=True, help="Remove a retired key before its tokens have expired.")
 @target_options
@@ -258,7 +258,7 @@ def key_remove(target: Target, kid, force):
 
 
 def key_group() -> click.Group:
-    @click.group("key", cls=Group)
+    @click.group("key", cls=Group, short_help="Signing keys: add, activate, list, remove.")
     def key():
         """Signing keys: add, activate, list, remove (rotation without rejected tokens).
 

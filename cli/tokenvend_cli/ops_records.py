@@ -124,10 +124,11 @@ def _set_enabled(spec: Kind, enabled: bool) -> click.Command:
 
     effect = {"api_scope": "no token carries it", "api_resource": "no token names it in aud",
               "client": "it gets no token"}[spec.kind]
-    about = f"Enable a {spec.label}." if enabled else \
-        f"Disable a {spec.label}: {effect} (in force on every warm function within the cache TTL, CacheTtlSeconds, 10 s by default)."
+    short = f"Enable {a(spec.label)}." if enabled else f"Disable {a(spec.label)}: {effect}."
+    about = short if enabled else short[:-1] + \
+        " (in force on every warm function within the cache TTL, CacheTtlSeconds, 10 s by default)."
     return _command(verb, spec, set_enabled, [click.argument("name", metavar="NAME")], about,
-                    f"tokenvend {spec.word} {verb} {spec.example}")
+                    f"tokenvend {spec.word} {verb} {spec.example}", short)
 
 
 def references(kind: str, name: str, state: TableState) -> list[str]:
@@ -154,25 +155,31 @@ def _remove(spec: Kind) -> click.Command:
     params = [click.argument("name", metavar="NAME")]
     if spec.kind == "api_scope":
         params.append(click.option("--force", is_flag=True, help="Remove it even while clients or resources name it."))
-    about = f"Remove a {spec.label} from the table."
+    about = f"Remove {a(spec.label)} from the table."
     if spec.kind == "api_scope":
         about += " Refused while a client or resource names it, unless --force."
     return _command("remove", spec, lambda target, name, force=False: remove(target, name, force), params,
                     about, f"tokenvend {spec.word} remove {spec.example}")
 
 
-def _command(name, spec, callback, params, about, example) -> click.Command:
+def a(label: str) -> str:
+    """The label with its article: "an api scope", "a client"."""
+    return ("an " if label[:1] in "aeiou" else "a ") + label
+
+
+def _command(name, spec, callback, params, about, example, short=None) -> click.Command:
     callback = target_options(callback)
     for param in reversed(params):
         callback = param(callback)
     help_text = f"{about}\n\n\b\nExample:\n  {example}\n"
-    return click.command(name, cls=Command, help=help_text)(callback)
+    return click.command(name, cls=Command, help=help_text, short_help=short)(callback)
 
 
 def group(spec: Kind, add: click.Command, extra=()) -> click.Group:
     commands = [add, _list(spec), _show(spec), _set_enabled(spec, True), _set_enabled(spec, False), _remove(spec),
                 *extra]
-    g = Group(spec.word, help=f"Add, list, show, enable, disable or remove {spec.label}s.\n\n"
+    g = Group(spec.word, short_help=f"Add, list, show, enable, disable, remove {spec.word}s.",
+              help=f"Add, list, show, enable, disable or remove {spec.label}s.\n\n"
                               f"\b\nExample:\n  tokenvend {spec.word} list\n")
     for command in commands:
         g.add_command(command)

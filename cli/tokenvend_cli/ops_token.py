@@ -103,7 +103,8 @@ class TokenGroup(Group):
     invoke_without_command = True
 
 
-@click.group("token", cls=TokenGroup, invoke_without_command=True)
+@click.group("token", cls=TokenGroup, invoke_without_command=True,
+             short_help="Get a token as a client would, and check it.")
 @click.option("--client", "client_id", metavar="ID", help="The client_id (required).")
 @click.option("--secret", envvar="TOKENVEND_CLIENT_SECRET", metavar="S",
               help="The client secret; '-' reads it from stdin [env TOKENVEND_CLIENT_SECRET].")
@@ -124,7 +125,7 @@ def token(ctx, client_id, secret, scope, resources, issuer, stack, raw, state_fi
 
     \b
     Example:
-      tokenvend token --client client --secret secret --scope api1
+      tokenvend token --client client --scope api1    # the secret from TOKENVEND_CLIENT_SECRET
       TOKENVEND_CLIENT_SECRET=... tokenvend token --client billing --raw
       pass show billing | tokenvend token --client billing --secret - --issuer https://auth.example.com
       tokenvend token revoke --client billing -          # take a token back (see revoke --help)

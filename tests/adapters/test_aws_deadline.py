@@ -27,6 +27,7 @@ def in_one_request(*calls):
         return [call() for call in calls]
 
 
+@pytest.mark.slow  # waits out a real timeout
 def test_a_dependency_that_never_answers_is_503_with_retry_after_within_the_deadline(aws_credentials):
     with FaultyEndpoint([], default=HANG) as endpoint:
         store = store_at(endpoint)
@@ -40,6 +41,7 @@ def test_a_dependency_that_never_answers_is_503_with_retry_after_within_the_dead
     assert seconds < WITHIN_DEADLINE
 
 
+@pytest.mark.slow  # waits out a real timeout
 def test_sequential_calls_of_one_request_share_one_deadline(aws_credentials):
     # GIVEN a hung dependency; WHEN one request reads the client, then the catalog
     with FaultyEndpoint([], default=HANG) as endpoint:
@@ -54,6 +56,7 @@ def test_sequential_calls_of_one_request_share_one_deadline(aws_credentials):
     assert seconds < WITHIN_DEADLINE
 
 
+@pytest.mark.slow  # waits out a real timeout
 def test_a_brownout_first_attempt_held_then_a_slow_retry_answers(aws_credentials):
     # GIVEN a first attempt held past the read timeout, and a retry answered after 300 ms
     script = [HANG, ("answer", 0.3, 200, b'{"Items": [], "Count": 0, "ScannedCount": 0}')]
@@ -66,6 +69,7 @@ def test_a_brownout_first_attempt_held_then_a_slow_retry_answers(aws_credentials
     assert seconds < WITHIN_DEADLINE
 
 
+@pytest.mark.slow  # waits out a real timeout
 def test_without_a_deadline_each_attempt_still_has_its_read_timeout(aws_credentials):
     with FaultyEndpoint([], default=HANG) as endpoint:
         outcome, _ = elapsed(lambda: store_at(endpoint).get_client("client"))

@@ -122,3 +122,26 @@ def test_explain_on_a_missing_table_is_exit_2():
 
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == "Error: AWS GetItem: ResourceNotFoundException: Requested resource not found\n"
+
+
+ORDERS_CONFIG = """\
+development: true
+api_scopes: [{name: orders.read}, {name: orders.write}]
+api_resources: [{name: "https://orders.example.com", scopes: [orders.read, orders.write]}]
+clients:
+  - {client_id: billing, secrets: [{value: secret}], allowed_grant_types: [client_credentials],
+     allowed_scopes: [orders.read]}
+"""
+
+
+def test_explain_hints_that_a_resource_sent_as_scope_is_sent_as_resource(tokenvend, tmp_path):
+    config = tmp_path / "orders.yaml"
+    config.write_text(ORDERS_CONFIG)
+    assert tokenvend("apply", str(config), "--allow-development").exit_code == 0
+
+    result = tokenvend("explain", "--client", "billing", "--scope", "https://orders.example.com")
+
+    assert (result.exit_code, result.stderr) == (1, "")
+    assert [line for line in lines(result.stdout) if line.startswith("hint")] == [
+        "hint      'https://orders.example.com' is an ApiResource: send resource=https://orders.example.com and "
+        "request its scopes (orders.read)"]

@@ -26,6 +26,7 @@ from tokenvend.ports import StaticKey
 from tokenvend.token_endpoint import TokenEndpoint
 from tokenvend_cli.ops_explain import explain
 
+from support import examples
 from unit.fakes import LocalSigner, basic, form, http
 
 ISSUER = "https://tokens.example.com"
@@ -101,7 +102,7 @@ BROKEN_QUICKSTART = dict(
     clients=[Client("c1", secrets=(ClientSecret(HASHES["c1"]),), allowed_scopes=("api1",))])
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(api_scopes=api_scopes, api_resources=api_resources, clients=clients, data=st.data(),
        scope=scope_parameter, resources=resource_parameters)
 @example(**BROKEN_QUICKSTART, data=None, scope="api1", resources=[])

@@ -24,6 +24,7 @@ from tokenvend_cli.jwt_authorizer import JwtAuthorizer, RouteAuth
 from tokenvend_cli.template import Route
 
 from cli_support import invoke
+from support import examples
 
 SERVER = None
 
@@ -65,7 +66,7 @@ def _value(spec) -> str | None:
             "absent": None}[spec["sent"]]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(spec=tokens, config=authorizers)
 def test_explain_token_answers_what_the_front_answers(spec, config):
     value = _value(spec)

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 
 import boto3
 import pytest
 from moto import mock_aws
-from moto.server import ThreadedMotoServer
 
 from tokenvend_cli import local_state
 from tokenvend_cli.provision import provision
@@ -40,18 +38,6 @@ def test_a_local_stack_whose_process_has_exited_is_no_target(aws_credentials):
     assert result.stderr == (
         "Error: no target: give --table NAME (or TOKENVEND_TABLE) or --stack NAME; no local stack is running "
         "(its process has exited): start one with `tokenvend dev`\n")
-
-
-@pytest.fixture
-def moto_server(aws_credentials):
-    """A moto server on a loopback port, as `tokenvend dev` runs one."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
 
 
 def test_the_running_local_stack_is_the_default_target_and_takes_a_development_config(moto_server):

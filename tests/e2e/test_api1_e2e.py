@@ -6,7 +6,9 @@ GET /identity. Each denial is API Gateway's 401/403, one log line names its chec
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
 import time
 
 import jwt
@@ -46,6 +48,30 @@ def stack(tmp_path_factory):
         yield dev.wait_ready()
     finally:
         dev.stop()
+
+
+def test_the_readmes_python_client_gets_a_token_and_calls_identity(stack):
+    # examples/python_client.py as the README runs it, with this stack's two URLs
+    env = {**os.environ, "TOKENVEND_CLIENT_ID": "client", "TOKENVEND_CLIENT_SECRET": "secret"}
+    result = subprocess.run([sys.executable, str(ROOT / "examples" / "python_client.py"), stack.url,
+                             stack.state["mounted_api"]["url"]], capture_output=True, text=True, timeout=30, env=env)
+
+    assert (result.returncode, result.stderr) == (0, "")
+    answer = json.loads(result.stdout)
+    assert answer["scopes"] == ["api1"]
+    assert {k: answer["claims"][k] for k in ("iss", "sub", "aud", "client_id", "scope")} == {
+        "iss": stack.url, "sub": "client", "aud": "api1", "client_id": "client", "scope": "api1"}
+
+
+def test_the_readmes_python_client_says_why_a_token_is_refused(stack):
+    env = {**os.environ, "TOKENVEND_CLIENT_ID": "client", "TOKENVEND_CLIENT_SECRET": "secret",
+           "TOKENVEND_SCOPE": "https://orders.example.com"}
+    result = subprocess.run([sys.executable, str(ROOT / "examples" / "python_client.py"), stack.url,
+                             stack.state["mounted_api"]["url"]], capture_output=True, text=True, timeout=30, env=env)
+
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == ("token refused: invalid_scope: Refused scope 'https://orders.example.com' unknown: "
+                             "it is not a defined ApiScope.\n")
 
 
 def access_token(stack, client_id="client", scope="api1") -> str:

@@ -19,8 +19,9 @@ def test_the_broken_quickstart_config_is_refused_at_start(tmp_path):
                      "--config", str(ROOT / "examples" / "quickstart-broken.yaml"))
     assert result.returncode == 1
     assert result.stdout == ""
-    line, = result.stderr.splitlines()  # one line per problem, no traceback
-    assert line.startswith("examples/quickstart-broken.yaml: clients[0].allowed_scopes[0]: 'api1' ")
+    headline, line = result.stderr.splitlines()  # one line per problem, no traceback
+    assert headline == "Error: examples/quickstart-broken.yaml is not a valid tokenvend config (1 problem):"
+    assert line.startswith("  clients[0].allowed_scopes[0]: 'api1' ")
     assert "api resource, not an api scope" in line
     assert not state_file.exists()
 

@@ -37,7 +37,7 @@ def test_a_port_in_use_is_one_line_and_exit_2(tmp_path):
         result = run_cli("dev", "--port", str(port), "--state-file", str(tmp_path / "stack.json"))
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        f"tokenvend: cannot listen on 127.0.0.1:{port}: Address already in use "
+        f"Error: cannot listen on 127.0.0.1:{port}: Address already in use "
         "(port in use: stop what holds it or pick another with --port)"]
     assert not (tmp_path / "stack.json").exists()
 
@@ -52,7 +52,7 @@ def test_a_moto_port_in_use_is_one_line_and_exit_2(tmp_path):
                          "--state-file", str(tmp_path / "stack.json"))
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        f"tokenvend: cannot start moto on 127.0.0.1:{moto_port}: Address already in use (pick another --moto-port)"]
+        f"Error: cannot start moto on 127.0.0.1:{moto_port}: Address already in use (pick another --moto-port)"]
     assert port_is_free(port)  # the API port it had bound is released
 
 
@@ -60,7 +60,7 @@ def test_a_second_stack_on_the_same_state_file_is_refused(quickstart_stack):
     result = run_cli("dev", "--port", str(free_port()), "--state-file", str(quickstart_stack.state_file))
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        f"tokenvend: a local stack is already running (pid {quickstart_stack.proc.pid}, {quickstart_stack.url}); "
+        f"Error: a local stack is already running (pid {quickstart_stack.proc.pid}, {quickstart_stack.url}); "
         "stop it, or give this one another --state-file"]
     assert json.loads(quickstart_stack.state_file.read_text())["pid"] == quickstart_stack.proc.pid
 

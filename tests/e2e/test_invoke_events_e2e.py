@@ -94,15 +94,15 @@ def test_the_quickstart_invalid_scope_event_is_explained(invocations):
 def test_without_a_running_stack_invoke_says_how_to_start_one(tmp_path):
     result = CliRunner().invoke(cli, ["invoke", "TokenFunction", str(EVENTS / "jwks.json"),
                                       "--state-file", str(tmp_path / "stack.json")])
-    assert result.exit_code == 1
-    assert result.output.strip().endswith("start one with `tokenvend dev`")
+    assert result.exit_code == 2  # target trouble, as the operator commands answer it
+    assert result.output == f"Error: no local stack is running (no {tmp_path / 'stack.json'}): start one with `tokenvend dev`\n"
 
 
 def test_an_unknown_function_is_named_with_the_ones_there_are(quickstart_stack):
     result = CliRunner().invoke(cli, ["invoke", "Nope", str(EVENTS / "jwks.json"),
                                       "--state-file", str(quickstart_stack.state_file)])
     assert result.exit_code == 2
-    assert result.output == ("tokenvend: no function 'Nope' in template.yaml: it has TokenFunction, "
+    assert result.output == ("Error: no function 'Nope' in template.yaml: it has TokenFunction, "
                              "DiscoveryFunction, IntrospectFunction, RevocationFunction\n")
 
 

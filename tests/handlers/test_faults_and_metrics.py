@@ -27,6 +27,7 @@ def faulty(deployed, monkeypatch):
     return start
 
 
+@pytest.mark.slow  # waits out a real timeout
 @pytest.mark.parametrize("call, event", [("token_call", "token-client-secret-basic.json"),
                                          ("discovery_call", "discovery.json"),
                                          ("discovery_call", "jwks.json")])

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from protocol_fuzz import DrawChooser, generate, to_event, violations
-from support import LambdaContext, load_event
+from support import LambdaContext, examples, load_event
 
 BASE = load_event("token-client-secret-post.json")
 REGISTERED = re.compile(r"(?<![\w-])secret(?![\w-])|Y2xpZW50OnNlY3JldA|client%3Asecret")
@@ -28,7 +28,7 @@ def requests(draw):
     return generate(DrawChooser(draw))
 
 
-@settings(max_examples=300, deadline=None, derandomize=True, database=None,
+@settings(max_examples=examples(300), deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.data_too_large])
 @given(request=requests())

@@ -33,6 +33,8 @@ from tokenvend.model import MAX_ACCESS_TOKEN_LIFETIME
 from tokenvend_cli import ops_keys
 from tokenvend_cli.main import cli
 
+pytestmark = pytest.mark.slow  # a soak: thousands of verifications across a rotation
+
 START = 1_900_000_000
 DENSE, SPARSE = 120, 1800
 

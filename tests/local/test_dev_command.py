@@ -20,8 +20,9 @@ def run_dev(*args, tmp_path):
 def test_the_broken_quickstart_prints_each_problem_on_one_line_and_exits_1(tmp_path):
     result = run_dev("--config", str(PROJECT_ROOT / "examples" / "quickstart-broken.yaml"), tmp_path=tmp_path)
     assert result.exit_code == 1
-    assert result.output.splitlines() == [
-        "examples/quickstart-broken.yaml: clients[0].allowed_scopes[0]: 'api1' is an api resource, not an api "
+    assert result.output.splitlines() == [  # the words `tokenvend apply` uses for the same file
+        "Error: examples/quickstart-broken.yaml is not a valid tokenvend config (1 problem):",
+        "  clients[0].allowed_scopes[0]: 'api1' is an api resource, not an api "
         "scope — add an api scope 'api1' and list it in the resource's scopes"]
 
 
@@ -36,7 +37,7 @@ PARAMETERS = Template().data["Parameters"]
 def test_a_parameter_the_template_does_not_allow_is_refused(tmp_path, override, message):
     result = run_dev("--parameter-overrides", override, tmp_path=tmp_path)
     assert result.exit_code == 2
-    assert result.output == f"tokenvend: {message}\n"
+    assert result.output == f"Error: {message}\n"
 
 
 def test_a_malformed_env_file_is_refused(tmp_path):
@@ -44,7 +45,7 @@ def test_a_malformed_env_file_is_refused(tmp_path):
     env_file.write_text(json.dumps({"TokenFunction": "TOKENVEND_CACHE_TTL=0"}))
     result = run_dev("--env-vars", str(env_file), tmp_path=tmp_path)
     assert result.exit_code == 2
-    assert result.output.startswith("tokenvend: --env-vars ") and "expected {" in result.output
+    assert result.output.startswith("Error: --env-vars ") and "expected {" in result.output
 
 
 def test_the_help_shows_examples():
@@ -80,7 +81,7 @@ def test_sams_space_separated_overrides_are_one_value_each_pair_checked(tmp_path
     # ("Got unexpected extra argument"); now each pair is read, so the bad second one is named.
     result = run_dev("--parameter-overrides", "CacheTtlSeconds=0", "SigningAlgorithm=HS256", tmp_path=tmp_path)
     assert result.exit_code == 2
-    assert result.output == ("tokenvend: --parameter-overrides SigningAlgorithm=HS256: allowed values are "
+    assert result.output == ("Error: --parameter-overrides SigningAlgorithm=HS256: allowed values are "
                              + ", ".join(PARAMETERS["SigningAlgorithm"]["AllowedValues"]) + "\n")
 
 
@@ -103,7 +104,7 @@ def test_an_api_with_a_non_python_function_is_refused_in_one_line(tmp_path):
                    "      CodeUri: .\n      Handler: index.handler\n      Runtime: nodejs20.x\n")
     result = run_dev("--api", str(api), tmp_path=tmp_path)
     assert result.exit_code == 2
-    assert result.output == f"tokenvend: --api {api}: Fn has runtime nodejs20.x; tokenvend dev runs Python functions only\n"
+    assert result.output == f"Error: --api {api}: Fn has runtime nodejs20.x; tokenvend dev runs Python functions only\n"
 
 
 def test_the_api_banner_prints_the_two_curls_that_call_identity():

@@ -12,6 +12,8 @@ from tokenvend_cli.lambda_containers import FunctionContainers, InvocationError
 from tokenvend_cli.lambda_runtime import FunctionInitError, LambdaContext
 from tokenvend_cli.template import FunctionSpec, Route
 
+pytestmark = pytest.mark.slow  # starts worker processes, and some wait out their timeouts
+
 # Each invocation announces itself in a directory, then waits (bounded) for a second
 # invocation to be inside the handler at the same time: only concurrent containers meet.
 RENDEZVOUS = '''

@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 API1 = ROOT / "examples" / "api1" / "template.yaml"
 
 
+@pytest.mark.slow  # runs cfn-lint
 def test_cfn_lint_reports_nothing():
     beside = Path(sys.executable).parent / "cfn-lint"
     result = _run([str(beside) if beside.is_file() else shutil.which("cfn-lint"), str(API1)])
@@ -26,6 +27,7 @@ def test_cfn_lint_reports_nothing():
     assert (result.stdout, result.stderr) == ("", "")
 
 
+@pytest.mark.slow  # runs sam validate --lint
 def test_sam_validate_lint_passes(sam):  # noqa: F811
     result = _run([sam, "validate", "--lint", "--template-file", str(API1)], env=_sam_env())
     assert result.returncode == 0, result.stdout + result.stderr

@@ -87,6 +87,7 @@ def _http_api_routes(template):
 # --- tools -----------------------------------------------------------------------
 
 
+@pytest.mark.slow  # runs cfn-lint
 def test_cfn_lint_reports_nothing():
     beside = Path(sys.executable).parent / "cfn-lint"
     cfn_lint = str(beside) if beside.is_file() else shutil.which("cfn-lint")
@@ -98,6 +99,7 @@ def test_cfn_lint_reports_nothing():
     assert (result.stdout, result.stderr) == ("", "")
 
 
+@pytest.mark.slow  # runs sam validate --lint
 def test_sam_validate_lint_passes(sam):
     result = _run([sam, "validate", "--lint", "--template-file", str(TEMPLATE)], env=_sam_env())
 

@@ -188,3 +188,29 @@ def test_every_named_resource_holding_a_granted_scope_is_the_audience(world: Wor
                          **app_params(scope="orders.read invoices.read"))
     _, audit = world.token(request)
     assert audit.aud == sorted([ORDERS, INVOICES])
+
+
+RESOURCE_AS_SCOPE = (f"'{ORDERS}' is an ApiResource: send resource={ORDERS} and request its scopes "
+                     "(orders.read, orders.write)")
+DEFINE_SCOPE = (f"'{ORDERS}' is the name of an ApiResource, not an ApiScope — define an ApiScope '{ORDERS}' "
+                "and list it in that resource's scopes")
+
+
+def test_a_resource_name_sent_as_scope_hints_to_send_it_as_resource_with_its_scopes(world: World):
+    # GIVEN the resource https://orders.example.com with scopes orders.read and orders.write
+    # WHEN a client sends the audience as its scope
+    err, audit = world.refuse(InvalidScope, world.post(**app_params(scope=ORDERS)))
+    # THEN the answer names it, and the hint is RFC 8707's resource= with the resource's scopes
+    assert err.description == f"Refused scope '{ORDERS}' unknown: it is not a defined ApiScope."
+    assert audit.hints == [RESOURCE_AS_SCOPE]
+
+
+def test_a_resource_name_the_client_is_allowed_as_a_scope_gets_both_hints():
+    # GIVEN a client whose allowed_scopes name the resource itself (a config written for
+    # IdentityServer 4's ApiResource-as-scope) besides its real scopes
+    client = Client("app", secrets=(ClientSecret(SECRET_HASH),), allowed_scopes=("orders.read", ORDERS))
+    world = make_world(clients=(client,))
+    _, audit = world.refuse(InvalidScope, world.post(**app_params(scope=ORDERS)))
+    # THEN both fixes are hinted, the resource= one first, narrowed to the client's scopes
+    assert audit.hints == [f"'{ORDERS}' is an ApiResource: send resource={ORDERS} and request its scopes "
+                           "(orders.read)", DEFINE_SCOPE]

@@ -56,17 +56,33 @@ class Decision:
     error: OAuthError | None = None
 
 
-def resource_hint(name: str, catalog: Catalog) -> str | None:
-    if name in catalog.api_resources and name not in catalog.api_scopes:
-        return (f"'{name}' is the name of an ApiResource, not an ApiScope — define an ApiScope "
-                f"'{name}' and list it in that resource's scopes")
-    return None
+def resource_hints(name: str, client: Client, catalog: Catalog) -> list[str]:
+    """What to do about a requested scope that is the name of an ApiResource.
+
+    Usually the caller sent the audience as a scope (``scope=https://orders.example.com``):
+    RFC 8707 names a resource with ``resource``, and the token's ``scope`` holds the
+    resource's scopes, so that is the first hint whenever the resource holds a usable scope.
+    Defining an ApiScope of the resource's name (IdentityServer 4's quickstart, where
+    ``ApiResource("api1")`` stood for both) is the hint when the resource holds none, lists
+    its own name as a scope, or the client's allowed_scopes name it — both where both apply.
+    """
+    resource = catalog.api_resources.get(name)
+    if resource is None or name in catalog.api_scopes:
+        return []
+    usable = [s for s in resource.scopes if catalog.enabled_scope(s)]
+    usable = [s for s in usable if s in client.allowed_scopes] or usable
+    hints = [f"'{name}' is an ApiResource: send resource={name} and request its scopes "
+             f"({', '.join(usable)})"] if usable else []
+    if not usable or name in resource.scopes or name in client.allowed_scopes:
+        hints.append(f"'{name}' is the name of an ApiResource, not an ApiScope — define an ApiScope "
+                     f"'{name}' and list it in that resource's scopes")
+    return hints
 
 
 def _hints(client: Client, catalog: Catalog, names: list[str]) -> list[str]:
-    hints = [h for h in (resource_hint(n, catalog) for n in names) if h]
+    hints = [h for n in names for h in resource_hints(n, client, catalog)]
     for name in client.allowed_scopes:
-        if name not in catalog.api_scopes and not resource_hint(name, catalog):
+        if name not in catalog.api_scopes and name not in catalog.api_resources:
             hints.append(f"'{name}' is in the client's allowed_scopes but is not a defined ApiScope")
     for resource in catalog.api_resources.values():
         for name in resource.scopes:
