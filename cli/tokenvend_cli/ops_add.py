@@ -213,7 +213,8 @@ def _secret_revoke(spec: Kind) -> click.Command:
 
 def _secret_group(spec: Kind) -> click.Group:
     whose = "a client" if spec.kind == "client" else "an api resource (for introspection)"
-    secret = Group("secret", help=f"Add a generated secret to {whose}, or revoke one.\n\n"
+    secret = Group("secret", short_help="Add a generated secret, or revoke one.",
+                   help=f"Add a generated secret to {whose}, or revoke one.\n\n"
                                   f"\b\nExample:\n  tokenvend {spec.word} secret add {spec.example} --expires 2026-12-31\n")
     secret.add_command(_secret_add(spec))
     secret.add_command(_secret_revoke(spec))
