@@ -179,11 +179,10 @@ def test_a_resource_secret_added_behind_a_warm_function_works_at_once(functions,
     from tokenvend.adapters.dynamodb_items import resource_to_item, serialize
     from tokenvend.model import ClientSecret
 
-    token = get_token(functions)
-    assert body(introspect(functions, token))["active"] is True
     store = functions.introspect.container.store
     store._clock = lambda: 5000.0
-    assert body(introspect(functions, token))["active"] is True  # read at 5000, cached
+    token = get_token(functions)
+    assert body(introspect(functions, token))["active"] is True  # the catalog read at 5000, cached
     # WHEN `tokenvend resource secret add api1` writes a second secret, a second later
     api1 = DynamoDBStore(stack.table, stack.dynamodb, ttl=0).get_catalog().api_resources["api1"]
     rotated = replace(api1, secrets=(*api1.secrets, ClientSecret(client_secrets.hash_secret("api1-rotated-secret"))))
