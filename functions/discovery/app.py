@@ -10,7 +10,7 @@ from tokenvend.discovery import DISCOVERY_PATHS, JWKS_PATH, cacheable, discovery
 from tokenvend.errors import MethodNotAllowed, OAuthError
 
 logger = Logger(json_serializer=log_json)
-container = bootstrap.build(signs=False)  # publishes keys, never holds a private half
+container = bootstrap.build(signs=False, endpoints=())  # publishes keys, never holds a private half
 snapstart.install(container)  # a no-op unless the function runs with SnapStart
 READ_METHODS = ("GET", "HEAD")  # HEAD is answered as GET; API Gateway sends no body for it
 

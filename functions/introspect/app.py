@@ -15,7 +15,7 @@ from tokenvend.errors import NO_STORE_HEADERS
 from tokenvend.introspection import INTROSPECTION_PATH
 
 logger = Logger(json_serializer=log_json)
-container = bootstrap.build(signs=False)  # verifies tokens, never signs one
+container = bootstrap.build(signs=False, endpoints=("introspection",))  # verifies tokens, never signs one
 snapstart.install(container)  # a no-op unless the function runs with SnapStart
 
 

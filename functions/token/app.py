@@ -19,7 +19,7 @@ from tokenvend.token_endpoint import COGNITO_TOKEN_PATH, TOKEN_PATH
 
 logger = Logger(json_serializer=log_json)
 metrics = Metrics()
-container = bootstrap.build()
+container = bootstrap.build(endpoints=("token",))
 snapstart.install(container)  # a no-op unless the function runs with SnapStart
 
 

@@ -23,13 +23,16 @@ spec.loader.exec_module(importlib.util.module_from_spec(spec))
 print(json.dumps(sorted(sys.modules)))
 """
 # What each function's init has no use for (tokenvend.apigw dispatches, so no Powertools
-# event handler and the asyncio its AppSync module pulls in; discovery verifies nothing and
-# signs nothing, so no PyJWT): modules, or packages with everything under them.
+# event handler and the asyncio its AppSync module pulls in; PyJWT is loaded where a client
+# assertion or an access token is checked; discovery builds no endpoint, so none of their
+# code): modules, or packages with everything under them.
+POWERTOOLS_ROUTING = ["aws_lambda_powertools.event_handler", "asyncio"]
 NOT_AT_INIT = {
-    "token": ["aws_lambda_powertools.event_handler", "asyncio"],
-    "discovery": ["aws_lambda_powertools.event_handler", "asyncio"],
-    "introspect": ["aws_lambda_powertools.event_handler", "asyncio"],
-    "revocation": ["aws_lambda_powertools.event_handler", "asyncio"],
+    "token": [*POWERTOOLS_ROUTING, "jwt", "tokenvend.introspection", "tokenvend.revocation"],
+    "discovery": [*POWERTOOLS_ROUTING, "jwt", "tokenvend.token_endpoint", "tokenvend.authenticate_client",
+                  "tokenvend.introspection", "tokenvend.revocation", "tokenvend.access_token"],
+    "introspect": [*POWERTOOLS_ROUTING, "tokenvend.revocation"],
+    "revocation": [*POWERTOOLS_ROUTING, "tokenvend.introspection"],
 }
 
 
