@@ -1,7 +1,7 @@
 """Benchmark: the token function's CPU per warm token, with its real adapters, beside its floor.
 
-The function is ``functions/token/app.py`` itself (Powertools resolver, logger, metrics,
-the DynamoDB and KMS adapters), invoked with ``events/token-client-secret-basic.json``
+The function is ``functions/token/app.py`` itself (tokenvend.apigw's dispatch, Powertools'
+logger and metrics, the DynamoDB and KMS adapters), invoked with ``events/token-client-secret-basic.json``
 against a moto server in *another* process, so this process's CPU time is the function's
 own side only:
 

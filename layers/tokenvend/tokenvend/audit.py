@@ -9,7 +9,7 @@ is logged as null together with ``scope_omitted: true``, never beside a raw valu
 from __future__ import annotations
 
 import functools
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from .errors import OAuthError
 
@@ -20,6 +20,13 @@ def _record_failure(audit, err, reasons=None) -> None:
     audit.error = err.error
     audit.error_description = err.description
     audit.reasons = list(err.reasons if reasons is None else reasons)
+
+
+def _as_log(audit) -> dict:
+    """The line's fields, in declaration order. A shallow copy: the logger serialises it at
+    once, so the deep copy ``dataclasses.asdict`` makes (recursing into every list) buys
+    nothing and showed in the warm token's profile."""
+    return dict(vars(audit))
 
 
 def records_failure(handle):
@@ -60,8 +67,7 @@ class TokenAudit:
         _record_failure(self, err, reasons)
         self.hints = list(err.hints)
 
-    def as_log(self) -> dict:
-        return asdict(self)
+    as_log = _as_log
 
 
 @dataclass
@@ -93,5 +99,4 @@ class TokenCheckAudit:
     def token(self, claims: dict) -> None:
         self.jti, self.token_client_id, self.aud = claims.get("jti"), claims.get("client_id"), claims.get("aud")
 
-    def as_log(self) -> dict:
-        return asdict(self)
+    as_log = _as_log

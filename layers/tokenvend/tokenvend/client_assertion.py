@@ -14,17 +14,22 @@ rfc7523bis closes, where an assertion minted for another party is replayed here.
 The algorithm is the one the client's JWK names (``alg``); a JWK without ``alg`` allows
 the family of its key type (RSA: RS*/PS*; EC: the ES algorithm of its curve). A client
 record whose ``jwks`` is malformed is ``invalid_client``, never a 500.
+
+PyJWT (and the cryptography it loads) is imported where an assertion is checked, not at
+module load: a token function whose clients use secrets never pays for it at a cold start.
 """
 
 from __future__ import annotations
 
 import math
 from datetime import datetime
-
-import jwt
+from typing import TYPE_CHECKING
 
 from .model import Client
 from .ports import ClientStore, ReplayCache
+
+if TYPE_CHECKING:
+    import jwt
 
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ASYMMETRIC_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"]
@@ -40,6 +45,8 @@ MAX_TIMESTAMP = 2 ** 53
 def _public_keys(jwks) -> list[tuple[dict, jwt.PyJWK]]:
     """The usable public keys of a client's jwks; a member that is no key is skipped, as
     PyJWKSet does, and so are a private key stored by a hand edit and a symmetric key."""
+    import jwt
+
     keys = []
     for member in jwks.get("keys") if isinstance(jwks, dict) and isinstance(jwks.get("keys"), list) else []:
         try:
@@ -89,6 +96,8 @@ def verify_client_assertion(
     issuer: str, token_endpoint: str, replay: ReplayCache | None, fail,
 ) -> Client:
     """Return the client the assertion authenticates, or raise ``fail(reason)``."""
+    import jwt
+
     try:
         unverified = jwt.decode(assertion, options={"verify_signature": False})
         header = jwt.get_unverified_header(assertion)

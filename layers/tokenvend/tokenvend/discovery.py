@@ -13,13 +13,8 @@ import json
 
 from .client_assertion import ASYMMETRIC_ALGORITHMS
 from .jwk import public_only
-from .introspection import INTROSPECTION_PATH
 from .model import Catalog
-from .revocation import REVOCATION_PATH
-from .token_endpoint import TOKEN_PATH
-
-JWKS_PATH = "/.well-known/openid-configuration/jwks"
-DISCOVERY_PATHS = ("/.well-known/openid-configuration", "/.well-known/oauth-authorization-server")
+from .paths import DISCOVERY_PATHS, INTROSPECTION_PATH, JWKS_PATH, REVOCATION_PATH, TOKEN_PATH  # noqa: F401
 AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt"]
 # An api resource authenticates at introspection with its secrets (ApiSecrets) only.
 INTROSPECTION_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]

@@ -27,9 +27,9 @@ from .audit import TokenCheckAudit, records_failure
 from .model import Client
 from .ports import CatalogStore, KeySource, RevocationList
 from .presented_token import read_presented_token
+from .paths import INTROSPECTION_PATH  # noqa: F401 — the introspection function's route
 from .token_request import HttpRequest
 
-INTROSPECTION_PATH = "/connect/introspect"
 # Token: as long as a client assertion may be (IdentityServer's Jwt limit).
 LIMITS = {"token": 51200, "token_type_hint": 100, "client_id": 100, "client_secret": 100}
 INACTIVE = {"active": False}

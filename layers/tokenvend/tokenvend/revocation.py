@@ -28,9 +28,9 @@ from .audit import TokenCheckAudit, records_failure
 from .errors import UnsupportedTokenType
 from .ports import ClientStore, KeySource, ReplayCache, RevocationList
 from .presented_token import read_presented_token
+from .paths import REVOCATION_PATH  # noqa: F401 — the revocation function's route
 from .token_request import HttpRequest
 
-REVOCATION_PATH = "/connect/revocation"
 LIMITS = {"token": 51200, "token_type_hint": 100, "client_id": 100, "client_secret": 100,
           "client_assertion_type": 100, "client_assertion": 51200}
 REVOKED, LEFT_ALONE = "revoked", "left alone"

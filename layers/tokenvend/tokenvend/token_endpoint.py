@@ -29,12 +29,8 @@ from .ports import CatalogStore, ClientStore, KeySource, ReplayCache
 from .second_look import authenticate_with_fresh_reads
 from .resolution import parse_scope, resolve
 from .signing_limits import KMS_RAW_MESSAGE_LIMIT
+from .paths import COGNITO_TOKEN_PATH, TOKEN_PATH  # noqa: F401 — the token function's routes
 from .token_request import HttpRequest, read_token_request
-
-TOKEN_PATH = "/connect/token"
-# Amazon Cognito's token path, served too when the stack sets CognitoTokenPath=true, so
-# callers moving from Cognito need change only the host of their token URL.
-COGNITO_TOKEN_PATH = "/oauth2/token"
 
 
 @dataclass

@@ -15,12 +15,11 @@ import base64
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from jwt.utils import der_to_raw_signature
 
 from ..jwk import signing_jwk
 from ..model import SigningKeyRecord
 from .aws import aws_errors
-from .kms import KMS_ALGORITHMS
+from .kms import KMS_ALGORITHMS, raw_signature
 
 HASHES = {"RS256": hashes.SHA256, "ES256": hashes.SHA256, "ES384": hashes.SHA384, "ES512": hashes.SHA512}
 
@@ -67,4 +66,4 @@ class EnvelopeSigner:
         key, digest = self._private, HASHES[self.alg]()
         if self.alg == "RS256":
             return key.sign(message, padding.PKCS1v15(), digest)
-        return der_to_raw_signature(key.sign(message, ec.ECDSA(digest)), key.curve)
+        return raw_signature(key.sign(message, ec.ECDSA(digest)), key.curve)

@@ -2,8 +2,9 @@
 
 ``Sign`` with ``MessageType=RAW``: KMS hashes the message itself, so the signing input
 must stay within its 4096-byte limit (checked by ``tokenvend.signing_limits``). ECDSA
-signatures come back DER-encoded and JWS wants raw r||s (RFC 7518 §3.4); PyJWT's
-``der_to_raw_signature`` converts them. The public key is fetched once per container.
+signatures come back DER-encoded and JWS wants raw r||s (RFC 7518 §3.4); ``raw_signature``
+converts them (as PyJWT's ``der_to_raw_signature`` does, without importing PyJWT at a cold
+start). The public key is fetched once per container.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import threading
 
 from cryptography.hazmat.primitives.asymmetric import ec
-from jwt.utils import der_to_raw_signature
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from ..jwk import signing_jwk
 from .aws import aws_errors
@@ -24,6 +25,14 @@ KMS_ALGORITHMS = {
     "ES384": ("ECDSA_SHA_384", ec.SECP384R1()),
     "ES512": ("ECDSA_SHA_512", ec.SECP521R1()),
 }
+
+
+def raw_signature(der: bytes, curve: ec.EllipticCurve) -> bytes:
+    """RFC 7518 §3.4: "the JWS Signature value ... is the concatenation of R and S", each
+    as many octets as the curve's order needs (32 for P-256, 66 for P-521)."""
+    r, s = decode_dss_signature(der)
+    size = (curve.key_size + 7) // 8
+    return r.to_bytes(size, "big") + s.to_bytes(size, "big")
 
 
 def kms_public_jwk(response: dict, key_id: str, alg: str) -> dict:
@@ -59,4 +68,4 @@ class KmsSigner:
             response = self._kms.sign(KeyId=self.key_id, Message=message, MessageType="RAW",
                                       SigningAlgorithm=self._kms_alg)
         signature = response["Signature"]
-        return der_to_raw_signature(signature, self._curve) if self._curve else signature
+        return raw_signature(signature, self._curve) if self._curve else signature
