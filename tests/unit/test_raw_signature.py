@@ -1,5 +1,5 @@
 """ECDSA signatures from KMS and from the envelope key become JWS's raw R || S (RFC 7518
-§3.4) without PyJWT: byte for byte what PyJWT's ``der_to_raw_signature`` makes."""
+§3.4) at the curve's width, short r or s included (PyJWT's helper, loaded on first use)."""
 
 from __future__ import annotations
 

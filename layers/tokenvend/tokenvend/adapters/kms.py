@@ -3,8 +3,8 @@
 ``Sign`` with ``MessageType=RAW``: KMS hashes the message itself, so the signing input
 must stay within its 4096-byte limit (checked by ``tokenvend.signing_limits``). ECDSA
 signatures come back DER-encoded and JWS wants raw r||s (RFC 7518 §3.4); ``raw_signature``
-converts them (as PyJWT's ``der_to_raw_signature`` does, without importing PyJWT at a cold
-start). The public key is fetched once per container.
+converts them with PyJWT's ``der_to_raw_signature``, imported at the first ECDSA signature
+rather than at a cold start. The public key is fetched once per container.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import threading
 
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from ..jwk import signing_jwk
 from .aws import aws_errors
@@ -29,10 +28,12 @@ KMS_ALGORITHMS = {
 
 def raw_signature(der: bytes, curve: ec.EllipticCurve) -> bytes:
     """RFC 7518 §3.4: "the JWS Signature value ... is the concatenation of R and S", each
-    as many octets as the curve's order needs (32 for P-256, 66 for P-521)."""
-    r, s = decode_dss_signature(der)
-    size = (curve.key_size + 7) // 8
-    return r.to_bytes(size, "big") + s.to_bytes(size, "big")
+    as many octets as the curve's order needs (32 for P-256, 66 for P-521). PyJWT's helper,
+    imported at the first ECDSA signature: importing ``jwt`` loads all of PyJWT, which an
+    RS256 function's init never needs."""
+    from jwt.utils import der_to_raw_signature
+
+    return der_to_raw_signature(der, curve)
 
 
 def kms_public_jwk(response: dict, key_id: str, alg: str) -> dict:
