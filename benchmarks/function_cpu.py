@@ -41,7 +41,7 @@ from support import (  # noqa: E402
 
 MOTO = """
 import sys
-from tokenvend_cli.local_stack import MotoServer
+from tokenvend_cli.local.stack import MotoServer
 server = MotoServer()
 print(server.url, flush=True)
 sys.stdin.read()  # until the benchmark goes away
@@ -69,8 +69,8 @@ class Deployment:
 
     def __init__(self, moto_url: str):
         from tokenvend.config import load_config
-        from tokenvend_cli.local_stack import LOCAL_CREDENTIALS, local_client, provision_local, seed_local
-        from tokenvend_cli.template import Template
+        from tokenvend_cli.local.stack import LOCAL_CREDENTIALS, local_client, provision_local, seed_local
+        from tokenvend_cli.local.template import Template
 
         template = Template(parameters={"EnvelopeMode": "true"})
         provision_local(template, moto_url)
@@ -92,7 +92,7 @@ class Deployment:
 
         from tokenvend.client_secrets import identityserver_sha256
         from tokenvend.model import ClientSecret
-        from tokenvend_cli.seed import seed
+        from tokenvend_cli.local.seed import seed
 
         client = dataclasses.replace(self.quickstart.clients[0], secrets=(ClientSecret(identityserver_sha256("secret")),))
         seed(self.dynamodb, self.table, dataclasses.replace(self.quickstart, clients=[client]))

@@ -75,7 +75,7 @@ def templates_parsed_once():
     import copy
     import functools
 
-    from tokenvend_cli import template
+    from tokenvend_cli.local import template
 
     parse = functools.lru_cache(maxsize=None)(template.load_yaml)
     with pytest.MonkeyPatch.context() as patch:

@@ -9,7 +9,7 @@ import time
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from tokenvend_cli.jwt_authorizer import JwtAuthorizer, RouteAuth
+from tokenvend_cli.local.jwt_authorizer import JwtAuthorizer, RouteAuth
 
 ISSUER = "http://127.0.0.1:3000"
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)

@@ -32,8 +32,8 @@ class Stack:
 
 
 def make_stack(parameters: dict | None = None) -> Stack:
-    from tokenvend_cli.provision import provision
-    from tokenvend_cli.template import Template
+    from tokenvend_cli.local.provision import provision
+    from tokenvend_cli.local.template import Template
 
     template = Template(parameters=parameters)
     dynamodb, kms = boto3.client("dynamodb"), boto3.client("kms")

@@ -8,8 +8,8 @@ import importlib
 import click
 
 COMMAND_MODULES = (
-    "tokenvend_cli.local_commands",     # dev, invoke
-    "tokenvend_cli.operator_commands",  # apply, export, client, scope, resource, explain(-token), token, import-*
+    "tokenvend_cli.local.commands",     # dev, invoke
+    "tokenvend_cli.operate.commands",  # apply, export, client, scope, resource, explain(-token), token, import-*
 )
 
 

@@ -14,7 +14,7 @@ from tokenvend.adapters.dynamodb import DynamoDBReplayCache, DynamoDBStore
 from tokenvend.adapters.dynamodb_items import client_key, scope_key, serialize
 from tokenvend.errors import ServerError, TemporarilyUnavailable
 from tokenvend.model import ApiResource, ApiScope, Client, ClientSecret
-from tokenvend_cli.seed import seed
+from tokenvend_cli.local.seed import seed
 
 
 class Clock:

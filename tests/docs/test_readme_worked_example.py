@@ -4,7 +4,7 @@ each answer compared with the README's, line by line and exit code by exit code.
 
 Only what differs by run is normalized: the moto URL, a generated secret, a stored hash,
 the export's timestamp and the backup file's path. `tokenvend token` (it needs the token
-endpoint served) is left to tests/cli/test_cli_token.py."""
+endpoint served) is left to tests/operate/test_cli_token.py."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ import boto3
 import pytest
 from click.testing import CliRunner
 
-from tokenvend_cli import local_state
+from tokenvend_cli.local import state as local_state
 from tokenvend_cli.main import cli
-from tokenvend_cli.provision import provision
-from tokenvend_cli.template import Template
+from tokenvend_cli.local.provision import provision
+from tokenvend_cli.local.template import Template
 
 from support import ROOT
 

@@ -13,7 +13,7 @@ import requests
 import yaml
 from click.testing import CliRunner
 
-from tokenvend_cli import local_state
+from tokenvend_cli.local import state as local_state
 from tokenvend_cli.main import cli
 
 from cognito_pool import ORDERS, REPORTS, make_pool

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from dev_stack import ROOT, DevStack, delete_api_scope, run_cli
 from tokenvend_cli.main import cli
-from tokenvend_cli.template import Template
+from tokenvend_cli.local.template import Template
 
 pytestmark = pytest.mark.slow
 EVENTS = ROOT / "events"

@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl
 import pytest
 
 from support import AwsCalls, LambdaContext, load_function
-from tokenvend_cli.seed import seed
+from tokenvend_cli.local.seed import seed
 
 # A JWS/JWT always starts with base64url '{"' = "eyJ": no token, assertion or part of one
 # may reach a log line; neither may a stored hash.

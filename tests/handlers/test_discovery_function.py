@@ -65,7 +65,7 @@ def test_matching_if_none_match_is_304(functions):
 
 
 def test_configured_issuer_wins_over_the_domain(deployed, stack, quickstart, monkeypatch):
-    from tokenvend_cli.seed import seed
+    from tokenvend_cli.local.seed import seed
     seed(stack.dynamodb, stack.table, quickstart)
     monkeypatch.setenv("TOKENVEND_ISSUER", "https://auth.example.com")
     functions = deployed.start()

@@ -15,7 +15,7 @@ from tokenvend.adapters.dynamodb_items import serialize, signing_key_to_item
 from tokenvend.adapters.envelope import new_envelope_key
 from tokenvend.adapters.kms import KmsSigner
 from tokenvend.model import ACTIVE, PENDING, SigningKeyRecord
-from tokenvend_cli.seed import seed
+from tokenvend_cli.local.seed import seed
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 

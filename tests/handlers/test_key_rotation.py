@@ -40,7 +40,7 @@ def kids(key_set: dict) -> list[str]:
 
 
 def test_rotation_end_to_end(deployed, stack, quickstart):
-    from tokenvend_cli.seed import seed
+    from tokenvend_cli.local.seed import seed
     seed(stack.dynamodb, stack.table, quickstart)
     functions = deployed.start(cache_ttl="0")
     target = ["--table", stack.table]
@@ -101,7 +101,7 @@ def test_first_add_needs_the_stacks_key(stack):
 
 def test_envelope_key_signs_with_no_kms_call_per_token(deployed, stack, quickstart):
     from botocore.stub import Stubber
-    from tokenvend_cli.seed import seed
+    from tokenvend_cli.local.seed import seed
     seed(stack.dynamodb, stack.table, quickstart)
     functions = deployed.start(cache_ttl="0")
     target = ["--table", stack.table, "--signing-key-id", stack.key_arn]
@@ -131,7 +131,7 @@ def test_envelope_key_signs_with_no_kms_call_per_token(deployed, stack, quicksta
 
 
 def test_rolling_back_to_the_retired_key(deployed, stack, quickstart):
-    from tokenvend_cli.seed import seed
+    from tokenvend_cli.local.seed import seed
     seed(stack.dynamodb, stack.table, quickstart)
     functions = deployed.start(cache_ttl="0")
     target = ["--table", stack.table]
@@ -174,7 +174,7 @@ NOW = 1_900_000_000  # 2030-03-17T17:46:40Z
 
 @pytest.fixture
 def at_now(monkeypatch):
-    from tokenvend_cli import ops_keys
+    from tokenvend_cli.operate import keys as ops_keys
     monkeypatch.setattr(ops_keys, "clock", lambda: NOW)
 
 
@@ -255,7 +255,7 @@ def test_key_activate_refuses_an_envelope_key_that_does_not_unwrap(stack):
 
 
 def test_key_add_refuses_an_envelope_key_that_does_not_unwrap(stack, monkeypatch):
-    from tokenvend_cli import ops_keys
+    from tokenvend_cli.operate import keys as ops_keys
     wrap = ops_keys.new_envelope_key
 
     def wrapped_wrongly(*args):
@@ -287,7 +287,7 @@ def test_key_activate_refuses_a_record_whose_kms_key_has_another_thumbprint(stac
 
 def concurrently(monkeypatch, change):
     """Run ``change`` right after a key command has read the records: another operator."""
-    from tokenvend_cli import ops_keys
+    from tokenvend_cli.operate import keys as ops_keys
     read = ops_keys.KeyTable.records
 
     pending = [change]

@@ -8,7 +8,7 @@ from support import basic, body, form_event, load_event
 from tokenvend.adapters.dynamodb_items import client_to_item
 from tokenvend.client_secrets import hash_secret
 from tokenvend.model import Client, ClientSecret
-from tokenvend_cli.seed import put_items, seed
+from tokenvend_cli.local.seed import put_items, seed
 
 SECRET = "Zq8-unique-client-secret-value-4f1c9e"
 CLIENT_ID = "orders-worker"

@@ -17,7 +17,7 @@ from support import EXAMPLES, ISSUER, body, load_event
 from tokenvend.adapters.dynamodb_items import resource_to_item, scope_to_item, serialize
 from tokenvend.config import ConfigError, load_config
 from tokenvend.model import ApiResource, ApiScope
-from tokenvend_cli.seed import config_items, put_items
+from tokenvend_cli.local.seed import config_items, put_items
 
 HINT = ("'api1' is the name of an ApiResource, not an ApiScope — define an ApiScope 'api1' "
         "and list it in that resource's scopes")

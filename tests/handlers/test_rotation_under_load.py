@@ -30,7 +30,7 @@ from tokenvend.discovery import jwks_document
 from tokenvend.jws import encode
 from tokenvend.key_lifecycle import MAX_CACHE_TTL, PUBLISH_DELAY, RETIREMENT_WINDOW
 from tokenvend.model import MAX_ACCESS_TOKEN_LIFETIME
-from tokenvend_cli import ops_keys
+from tokenvend_cli.operate import keys as ops_keys
 from tokenvend_cli.main import cli
 
 pytestmark = pytest.mark.slow  # a soak: thousands of verifications across a rotation

@@ -7,9 +7,9 @@ import re
 
 from werkzeug.test import Client
 
-from tokenvend_cli.api_front import ApiFront
-from tokenvend_cli.lambda_runtime import LambdaContext
-from tokenvend_cli.template import Route
+from tokenvend_cli.local.front import ApiFront
+from tokenvend_cli.local.runtime import LambdaContext
+from tokenvend_cli.local.template import Route
 
 
 class RecordingFunction:

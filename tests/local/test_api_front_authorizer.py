@@ -8,11 +8,11 @@ from werkzeug.test import Client
 
 from jwt_support import ROUTE, FakeKeys, token
 from test_api_front import RecordingFunction
-from tokenvend_cli.api_front import ApiFront
-from tokenvend_cli.front_authorizer import FrontAuthorizer
-from tokenvend_cli.jwks_cache import IssuerKeys
-from tokenvend_cli.jwt_authorizer import KeysUnavailable
-from tokenvend_cli.template import Route
+from tokenvend_cli.local.front import ApiFront
+from tokenvend_cli.local.front_authorizer import FrontAuthorizer
+from tokenvend_cli.local.jwks_cache import IssuerKeys
+from tokenvend_cli.local.jwt_authorizer import KeysUnavailable
+from tokenvend_cli.local.template import Route
 
 
 def protected_front():

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tokenvend_cli.api_front import ApiFront
-from tokenvend_cli.template import Template
+from tokenvend_cli.local.front import ApiFront
+from tokenvend_cli.local.template import Template
 
 
 def served(parameters: dict) -> dict[str, str]:

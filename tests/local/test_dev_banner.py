@@ -10,7 +10,7 @@ from pathlib import Path
 
 import boto3
 
-from tokenvend_cli.dev_banner import aws_lines, cli_command, cli_lines
+from tokenvend_cli.local.banner import aws_lines, cli_command, cli_lines
 
 VENV_BIN = Path(sys.executable).parent
 

@@ -6,9 +6,9 @@ import pytest
 from click.testing import CliRunner
 
 from tokenvend.config import load_config
-from tokenvend_cli.local_stack import demo_client, demo_curl
+from tokenvend_cli.local.stack import demo_client, demo_curl
 from tokenvend_cli.main import cli
-from tokenvend_cli.template import PROJECT_ROOT, Template
+from tokenvend_cli.local.template import PROJECT_ROOT, Template
 
 QUICKSTART = PROJECT_ROOT / "examples" / "quickstart.yaml"
 
@@ -86,8 +86,8 @@ def test_sams_space_separated_overrides_are_one_value_each_pair_checked(tmp_path
 
 
 def test_overrides_take_sams_forms_and_repeated_options():
-    from tokenvend_cli.dev_command import _parameters
-    from tokenvend_cli.local_commands import greedy_pairs
+    from tokenvend_cli.local.dev import _parameters
+    from tokenvend_cli.local.commands import greedy_pairs
 
     assert greedy_pairs(["--parameter-overrides", "A=1", "B=2", "--port", "0", "--parameter-overrides=C=3", "D=4"]) \
         == ["--parameter-overrides", "A=1 B=2", "--port", "0", "--parameter-overrides", "C=3 D=4"]
@@ -108,9 +108,9 @@ def test_an_api_with_a_non_python_function_is_refused_in_one_line(tmp_path):
 
 
 def test_the_api_banner_prints_the_two_curls_that_call_identity():
-    from tokenvend_cli.api_front import ApiFront
-    from tokenvend_cli.local_api import MountedApi, call_lines
-    from tokenvend_cli.lambda_runtime import LocalFunction
+    from tokenvend_cli.local.front import ApiFront
+    from tokenvend_cli.local.mounted import MountedApi, call_lines
+    from tokenvend_cli.local.runtime import LocalFunction
 
     template = MountedApi(PROJECT_ROOT / "examples" / "api1" / "template.yaml").template("http://127.0.0.1:3000")
     spec, = template.functions()
@@ -126,7 +126,7 @@ def test_the_api_banner_prints_the_two_curls_that_call_identity():
 
 
 def test_the_mounted_apis_issuer_is_the_local_one_unless_overridden():
-    from tokenvend_cli.local_api import MountedApi
+    from tokenvend_cli.local.mounted import MountedApi
 
     api1 = PROJECT_ROOT / "examples" / "api1" / "template.yaml"
     local = MountedApi(api1).template("http://127.0.0.1:3000").functions()[0].routes[0].auth.authorizer

@@ -6,9 +6,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tokenvend_cli.dev_command import DOCKER_MOTO_PORT
-from tokenvend_cli.local_stack import local_client, provision_local
-from tokenvend_cli.template import PROJECT_ROOT, Template
+from tokenvend_cli.local.dev import DOCKER_MOTO_PORT
+from tokenvend_cli.local.stack import local_client, provision_local
+from tokenvend_cli.local.template import PROJECT_ROOT, Template
 
 ENV_FILE = PROJECT_ROOT / "env.local.json"
 

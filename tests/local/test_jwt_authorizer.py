@@ -6,9 +6,9 @@ import time
 import pytest
 
 from jwt_support import AUTHORIZER, EC_KEY, ISSUER, OTHER_RSA_KEY, ROUTE, FakeKeys, token
-from tokenvend_cli.jwt_authorizer import KeysUnavailable, RouteAuth, token_from
-from tokenvend_cli.lambda_event import authorizer_context, claim_string
-from tokenvend_cli.jwt_denial import HintContext, judge, log_line, www_authenticate
+from tokenvend_cli.local.jwt_authorizer import KeysUnavailable, RouteAuth, token_from
+from tokenvend_cli.local.event import authorizer_context, claim_string
+from tokenvend_cli.local.jwt_denial import HintContext, judge, log_line, www_authenticate
 
 NOW = time.time()
 INVALID = 'Bearer scope="" error="invalid_token" error_description="{}"'

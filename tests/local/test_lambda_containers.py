@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tokenvend_cli.lambda_containers import FunctionContainers, InvocationError
-from tokenvend_cli.lambda_runtime import FunctionInitError, LambdaContext
-from tokenvend_cli.template import FunctionSpec, Route
+from tokenvend_cli.local.containers import FunctionContainers, InvocationError
+from tokenvend_cli.local.runtime import FunctionInitError, LambdaContext
+from tokenvend_cli.local.template import FunctionSpec, Route
 
 pytestmark = pytest.mark.slow  # starts worker processes, and some wait out their timeouts
 

@@ -4,8 +4,8 @@ back — field by field, as API Gateway does."""
 import base64
 import json
 
-from tokenvend_cli.lambda_event import HttpCall, build_event, gateway_error, gateway_response, new_request_id
-from tokenvend_cli.template import PROJECT_ROOT
+from tokenvend_cli.local.event import HttpCall, build_event, gateway_error, gateway_response, new_request_id
+from tokenvend_cli.local.template import PROJECT_ROOT
 
 EPOCH_MS = 1764448265123  # 29/Nov/2025:20:31:05 +0000
 FORM = b"grant_type=client_credentials&scope=api1"

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tokenvend_cli.lambda_runtime import (
+from tokenvend_cli.local.runtime import (
     FunctionInitError, LocalFunction, environment, function_environment, lambda_variables, read_env_file,
 )
-from tokenvend_cli.template import FunctionSpec, Route
+from tokenvend_cli.local.template import FunctionSpec, Route
 
 APP = '''
 import os

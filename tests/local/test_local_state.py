@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tokenvend_cli.local_state import NoLocalStack, read_state, remove_state, running_state, write_state
+from tokenvend_cli.local.state import NoLocalStack, read_state, remove_state, running_state, write_state
 
 
 def test_a_written_state_of_a_live_process_reads_back(tmp_path):

@@ -3,7 +3,7 @@ functions' handler, layer, timeout and memory."""
 
 import pytest
 
-from tokenvend_cli.template import DEFAULT_ROUTE, PROJECT_ROOT, Route, Template
+from tokenvend_cli.local.template import DEFAULT_ROUTE, PROJECT_ROOT, Route, Template
 
 
 def test_the_front_serves_exactly_the_templates_httpapi_routes():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import boto3
 
-from tokenvend_cli.provision import provision
-from tokenvend_cli.template import Template
+from tokenvend_cli.local.provision import provision
+from tokenvend_cli.local.template import Template
 
 
 def test_the_wrapping_key_exists_only_in_envelope_mode(aws):

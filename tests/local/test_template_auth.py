@@ -4,9 +4,9 @@ authorizer's AuthorizationScopes as the route's default; Lambda/IAM authorizers 
 
 import pytest
 
-from tokenvend_cli.jwt_authorizer import JwtAuthorizer, RouteAuth
-from tokenvend_cli.template import Template
-from tokenvend_cli.template_auth import UnsupportedAuthorizer
+from tokenvend_cli.local.jwt_authorizer import JwtAuthorizer, RouteAuth
+from tokenvend_cli.local.template import Template
+from tokenvend_cli.local.template_auth import UnsupportedAuthorizer
 
 TEMPLATE = """
 Transform: AWS::Serverless-2016-10-31

@@ -11,9 +11,9 @@ import pytest
 from cfn_tools import load_yaml
 
 from test_template import _run, _sam_env, sam  # noqa: F401  (the sam fixture)
-from tokenvend_cli.jwt_authorizer import JwtAuthorizer, RouteAuth
-from tokenvend_cli.lambda_runtime import LocalFunction
-from tokenvend_cli.template import Template
+from tokenvend_cli.local.jwt_authorizer import JwtAuthorizer, RouteAuth
+from tokenvend_cli.local.runtime import LocalFunction
+from tokenvend_cli.local.template import Template
 
 ROOT = Path(__file__).resolve().parents[2]
 API1 = ROOT / "examples" / "api1" / "template.yaml"
