@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-CORE = ["model", "config", "client_secrets", "secret_strength", "basic_credentials", "token_request", "authenticate_client", "client_assertion",
+CORE = ["model", "config", "config_check", "config_clients", "config_secrets", "client_secrets", "secret_strength", "basic_credentials", "token_request", "authenticate_client", "client_assertion",
         "resolution", "claims", "jws", "jwk", "signing_limits", "token_endpoint", "discovery", "errors",
         "audit", "ports"]
 FORBIDDEN = ("boto3", "botocore", "moto", "aws_lambda_powertools", "yaml", "requests")
