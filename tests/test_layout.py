@@ -5,7 +5,11 @@ never the other way; and no module is left flat beside ``main.py`` and ``errors.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "cli" / "tokenvend_cli"
 
@@ -48,3 +52,43 @@ def test_local_never_imports_operate():
 def test_only_the_entry_point_and_the_error_rule_are_flat():
     assert sorted(p.name for p in PACKAGE.glob("*.py")) == ["__init__.py", "errors.py", "main.py"]
     assert sorted(p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__") == ["local", "operate"]
+
+
+# A CLI installed without the local extra: moto and werkzeug cannot be imported (a ``None``
+# in sys.modules makes ``import`` raise ModuleNotFoundError and ``find_spec`` answer None).
+WITHOUT_LOCAL_EXTRA = """
+import sys
+for name in ("moto", "werkzeug"):
+    sys.modules[name] = None
+from tokenvend_cli.main import cli
+try:
+    cli(sys.argv[1:], prog_name="tokenvend")
+finally:
+    print(sorted(m for m in sys.modules if m.split(".")[0] in ("moto", "werkzeug", "flask")
+                 and sys.modules[m] is not None), file=sys.stderr)
+"""
+
+
+def without_local_extra(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", WITHOUT_LOCAL_EXTRA, *args], capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.mark.parametrize("args", [
+    ("--help",), ("client", "list", "--help"), ("apply", "--help"), ("explain-token", "--help"),
+    ("token", "--help"), ("key", "list", "--help"), ("import-cognito", "--help"),
+])
+def test_the_operator_commands_need_neither_moto_nor_werkzeug(args):
+    result = without_local_extra(*args)
+    assert (result.returncode, result.stderr) == (0, "[]\n")
+    assert result.stdout.startswith(f"Usage: tokenvend {' '.join(args[:-1])}".rstrip() + " [OPTIONS]")
+
+
+@pytest.mark.parametrize("args", [
+    ("dev",), ("invoke", "DiscoveryFunction", "events/jwks.json"),
+])
+def test_the_local_commands_without_the_local_extra_say_what_to_install(args):
+    result = without_local_extra(*args)
+    assert result.returncode == 2
+    assert result.stderr == ("Error: moto and werkzeug not installed; the local stack needs the local extra: "
+                             "pip install 'tokenvend[local]' (in a clone: pip install '.[local]')\n[]\n")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import sys
@@ -22,6 +23,19 @@ def fail(message: str, code: int):
     """``Error: <message>`` on stderr and the exit code of ``tokenvend_cli.errors``' rule: no traceback
     for a user's mistake."""
     raise OpsError(message, code)
+
+
+LOCAL_EXTRA = ("moto", "werkzeug")
+
+
+def require_local_extra():
+    """``dev`` and ``invoke`` run on moto and werkzeug, the ``tokenvend[local]`` extra, which an
+    operator's install of the CLI for a deployed stack (``pip install .``) leaves out: say so
+    in one line (exit 2, the machine is what to fix) instead of an ImportError's traceback."""
+    missing = [name for name in LOCAL_EXTRA if importlib.util.find_spec(name) is None]
+    if missing:
+        fail(f"{' and '.join(missing)} not installed; the local stack needs the local extra: "
+             f"pip install 'tokenvend[local]' (in a clone: pip install '.[local]')", EXIT_AWS)
 
 
 def shown(path: Path) -> str:
@@ -91,6 +105,7 @@ def invoke(function, event_file, env_vars, use_aws, template_path, state_file):
       tokenvend invoke DiscoveryFunction events/jwks.json | jq -r .body | jq .
       tokenvend invoke TokenFunction events/token-client-secret-post.json --aws --env-vars deployed.json
     """
+    require_local_extra()
     from .stack import REGION, local_environment, read_json_event, without_foreign_aws_settings
 
     env_file = load_env_file(env_vars)

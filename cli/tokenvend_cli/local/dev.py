@@ -21,7 +21,7 @@ from .banner import banner
 from .containers import DEFAULT_CONTAINERS
 from .runtime import FunctionInitError
 from .mounted import MountedApi, load_functions, mount_api
-from .commands import GreedyPairsCommand, fail, load_env_file, shown
+from .commands import GreedyPairsCommand, fail, load_env_file, require_local_extra, shown
 from .state import STATE_FILE, remove_state, running_state, write_state
 from .template import DEFAULT_TEMPLATE, PROJECT_ROOT, Template
 
@@ -111,6 +111,7 @@ def dev(host, port, config_path, env_vars, parameter_overrides, moto_port, moto_
     """
     from tokenvend.config import ConfigError, load_config
 
+    require_local_extra()
     from .stack import without_foreign_aws_settings
 
     env_file = load_env_file(env_vars)
