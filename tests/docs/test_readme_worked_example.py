@@ -4,7 +4,7 @@ each answer compared with the README's, line by line and exit code by exit code.
 
 Only what differs by run is normalized: the moto URL, a generated secret, a stored hash,
 the export's timestamp and the backup file's path. `tokenvend token` (it needs the token
-endpoint served) is left to tests/operate/test_cli_token.py."""
+endpoint served) is left to tests/operate/test_token.py."""
 
 from __future__ import annotations
 

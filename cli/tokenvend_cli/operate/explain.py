@@ -6,7 +6,7 @@ It builds the form body the endpoint would read and reads it with ``read_token_r
 may use client_credentials (step 5), then calls ``tokenvend.resolution.resolve`` — the
 function the endpoint calls for steps 6–8 — and applies the same signing-size limit.
 The verdict is the endpoint's answer to a request presenting a valid credential with
-client_secret_basic; ``tests/operate/test_cli_explain_agrees.py`` holds the two together.
+client_secret_basic; ``tests/operate/test_explain_agrees.py`` holds the two together.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from werkzeug.test import Client
 
 from jwt_support import EC_KEY, KID, OTHER_RSA_KEY, RSA_KEY, IssuerServer, token
-from local.test_api_front import RecordingFunction
+from local.test_front import RecordingFunction
 from tokenvend_cli.local.front import ApiFront
 from tokenvend_cli.local.front_authorizer import FrontAuthorizer
 from tokenvend_cli.local.jwt_authorizer import JwtAuthorizer, RouteAuth

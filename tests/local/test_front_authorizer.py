@@ -7,7 +7,7 @@ import json
 from werkzeug.test import Client
 
 from jwt_support import ROUTE, FakeKeys, token
-from test_api_front import RecordingFunction
+from test_front import RecordingFunction
 from tokenvend_cli.local.front import ApiFront
 from tokenvend_cli.local.front_authorizer import FrontAuthorizer
 from tokenvend_cli.local.jwks_cache import IssuerKeys
