@@ -4,8 +4,7 @@
 from aws_lambda_powertools import Logger
 
 from tokenvend import bootstrap, snapstart
-from tokenvend.adapters.aws import request_deadline
-from tokenvend.apigw import dispatcher, domain_name, header, json_response, log_json, method, request_id
+from tokenvend.apigw import dispatcher, domain_name, header, json_response, log_json, method
 from tokenvend.discovery import DISCOVERY_PATHS, JWKS_PATH, cacheable, discovery_document, jwks_document
 from tokenvend.errors import MethodNotAllowed, OAuthError
 
@@ -42,6 +41,4 @@ resolve = dispatcher({**{path: discovery for path in DISCOVERY_PATHS}, JWKS_PATH
 
 @logger.inject_lambda_context
 def lambda_handler(event, context):
-    logger.set_correlation_id(request_id(event))
-    with request_deadline():  # one deadline for every AWS call of this request
-        return resolve(event)
+    return resolve(event)  # under its correlation id and one deadline for its AWS calls

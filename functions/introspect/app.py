@@ -8,8 +8,7 @@ inactive; never the token or a secret). The adapters are built once per containe
 from aws_lambda_powertools import Logger
 
 from tokenvend import bootstrap, snapstart
-from tokenvend.adapters.aws import request_deadline
-from tokenvend.apigw import audited_call, dispatcher, json_response, log_json, request_id
+from tokenvend.apigw import audited_call, dispatcher, json_response, log_json
 from tokenvend.audit import TokenCheckAudit
 from tokenvend.errors import NO_STORE_HEADERS
 from tokenvend.introspection import INTROSPECTION_PATH
@@ -32,6 +31,4 @@ resolve = dispatcher({INTROSPECTION_PATH: introspect}, logger)
 
 @logger.inject_lambda_context
 def lambda_handler(event, context):
-    logger.set_correlation_id(request_id(event))
-    with request_deadline():  # one deadline for every AWS call of this request
-        return resolve(event)
+    return resolve(event)  # under its correlation id and one deadline for its AWS calls

@@ -8,8 +8,7 @@ it was revoked or why it was left alone; never the token or a secret).
 from aws_lambda_powertools import Logger
 
 from tokenvend import bootstrap, snapstart
-from tokenvend.adapters.aws import request_deadline
-from tokenvend.apigw import audited_call, dispatcher, log_json, request_id, response
+from tokenvend.apigw import audited_call, dispatcher, log_json, response
 from tokenvend.audit import TokenCheckAudit
 from tokenvend.errors import NO_STORE_HEADERS
 from tokenvend.revocation import REVOCATION_PATH
@@ -33,6 +32,4 @@ resolve = dispatcher({REVOCATION_PATH: revoke}, logger)
 
 @logger.inject_lambda_context
 def lambda_handler(event, context):
-    logger.set_correlation_id(request_id(event))
-    with request_deadline():  # one deadline for every AWS call of this request
-        return resolve(event)
+    return resolve(event)  # under its correlation id and one deadline for its AWS calls

@@ -11,8 +11,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from tokenvend import bootstrap, snapstart
-from tokenvend.adapters.aws import request_deadline
-from tokenvend.apigw import audited_call, dispatcher, json_response, log_json, request_id
+from tokenvend.apigw import audited_call, dispatcher, json_response, log_json
 from tokenvend.audit import TokenAudit
 from tokenvend.errors import NO_STORE_HEADERS, OAuthError
 from tokenvend.token_endpoint import COGNITO_TOKEN_PATH, TOKEN_PATH
@@ -41,9 +40,7 @@ resolve = dispatcher({TOKEN_PATH: token, COGNITO_TOKEN_PATH: token}, logger, cou
 @logger.inject_lambda_context
 @metrics.log_metrics(raise_on_empty_metrics=False)
 def lambda_handler(event, context):
-    logger.set_correlation_id(request_id(event))
     # Each request's metrics carry its own dimensions only: Powertools keeps them when it
     # does not flush (POWERTOOLS_METRICS_DISABLED, as in the local stack), so clear first.
     metrics.clear_metrics()
-    with request_deadline():  # one deadline for every AWS call of this request
-        return resolve(event)
+    return resolve(event)  # under its correlation id and one deadline for its AWS calls

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 from functools import partial
 
+from .adapters.aws import request_deadline
 from .errors import NO_STORE_HEADERS, OAuthError, ServerError, error_body, error_headers
 from .token_request import HttpRequest, decode_body
 
@@ -102,7 +103,9 @@ def dispatcher(routes: dict, logger, on_oauth_error=None):
     which answers every method (405 with ``Allow`` for all but its own, DESIGN step 1). An
     unknown path is JSON 404 with the no-store headers; an OAuthError is §5.2 JSON
     (``on_oauth_error`` sees it first, for metrics or a log line); any other exception is a
-    500 ``server_error`` whose trace goes to the log only."""
+    500 ``server_error`` whose trace goes to the log only. Each request runs under its
+    correlation id (API Gateway's ``requestContext.requestId``) and one deadline for every
+    AWS call it makes (the 3-second rule, ``adapters.aws.request_deadline``)."""
 
     def oauth_error(err: OAuthError) -> dict:
         if on_oauth_error is not None:
@@ -110,11 +113,13 @@ def dispatcher(routes: dict, logger, on_oauth_error=None):
         return oauth_error_response(err)
 
     def resolve(event: dict) -> dict:
+        logger.set_correlation_id(request_id(event))
         handler = routes.get(route_path(event))
         if handler is None:
             return not_found_response()
         try:
-            return handler(event)
+            with request_deadline():
+                return handler(event)
         except OAuthError as err:
             return oauth_error(err)
         except Exception:  # noqa: BLE001 — every unexpected failure is the same audited 500
