@@ -74,3 +74,21 @@ def test_each_request_flushes_its_own_metric_dimensions(functions, monkeypatch, 
     (directive,) = blob["_aws"]["CloudWatchMetrics"]
     assert (directive["Dimensions"], [m["Name"] for m in directive["Metrics"]]) == ([["service"]], ["TokensIssued"])
     assert "error" not in blob
+
+
+@pytest.mark.parametrize("call, event", [("token_call", "token-client-secret-basic.json"),
+                                         ("discovery_call", "discovery.json"),
+                                         ("discovery_call", "jwks.json"),
+                                         ("introspect_call", "introspect-inactive.json"),
+                                         ("revocation_call", "revocation-client-secret-basic.json")])
+def test_every_aws_call_of_a_request_runs_under_its_one_deadline(functions, call, event):
+    # DESIGN "Shape": AWS calls share one deadline per request — what each call has left of it
+    from tokenvend.adapters.aws import remaining
+
+    left = []
+    for function in (functions.token, functions.discovery, functions.introspect, functions.revocation):
+        container = function.container
+        for client in (*container.store.aws_clients(), *container.keys.aws_clients()):
+            client.meta.events.register("before-call", lambda **_: left.append(remaining()))
+    getattr(functions, call)(load_event(event))
+    assert left and all(value is not None and 0 < value <= AWS_BUDGET for value in left), left
