@@ -44,9 +44,6 @@ class TokenEndpoint:
     @records_failure
     def handle(self, http: HttpRequest, issuer: str, audit: TokenAudit) -> dict:
         """Return the §5.1 success body, or raise the first OAuthError; fill ``audit``."""
-        return self._handle(http, issuer, audit)
-
-    def _handle(self, http: HttpRequest, issuer: str, audit: TokenAudit) -> dict:
         request = read_token_request(http)
         audit.grant_type = request.get("grant_type")
         audit.requested_resources = list(request.resources)
