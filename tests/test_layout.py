@@ -54,17 +54,17 @@ def test_only_the_entry_point_and_the_error_rule_are_flat():
     assert sorted(p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__") == ["local", "operate"]
 
 
-# A CLI installed without the local extra: moto and werkzeug cannot be imported (a ``None``
+# A CLI installed without the local extra: moto, werkzeug and cheroot cannot be imported (a ``None``
 # in sys.modules makes ``import`` raise ModuleNotFoundError and ``find_spec`` answer None).
 WITHOUT_LOCAL_EXTRA = """
 import sys
-for name in ("moto", "werkzeug"):
+for name in ("moto", "werkzeug", "cheroot"):
     sys.modules[name] = None
 from tokenvend_cli.main import cli
 try:
     cli(sys.argv[1:], prog_name="tokenvend")
 finally:
-    print(sorted(m for m in sys.modules if m.split(".")[0] in ("moto", "werkzeug", "flask")
+    print(sorted(m for m in sys.modules if m.split(".")[0] in ("moto", "werkzeug", "cheroot", "flask")
                  and sys.modules[m] is not None), file=sys.stderr)
 """
 
@@ -90,5 +90,5 @@ def test_the_operator_commands_need_neither_moto_nor_werkzeug(args):
 def test_the_local_commands_without_the_local_extra_say_what_to_install(args):
     result = without_local_extra(*args)
     assert result.returncode == 2
-    assert result.stderr == ("Error: moto and werkzeug not installed; the local stack needs the local extra: "
+    assert result.stderr == ("Error: moto, werkzeug and cheroot not installed; the local stack needs the local extra: "
                              "pip install 'tokenvend[local]' (in a clone: pip install '.[local]')\n[]\n")

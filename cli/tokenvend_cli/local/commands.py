@@ -25,16 +25,17 @@ def fail(message: str, code: int):
     raise OpsError(message, code)
 
 
-LOCAL_EXTRA = ("moto", "werkzeug")
+LOCAL_EXTRA = ("moto", "werkzeug", "cheroot")
 
 
 def require_local_extra():
-    """``dev`` and ``invoke`` run on moto and werkzeug, the ``tokenvend[local]`` extra, which an
+    """``dev`` and ``invoke`` run on moto, werkzeug and cheroot, the ``tokenvend[local]`` extra, which an
     operator's install of the CLI for a deployed stack (``pip install .``) leaves out: say so
     in one line (exit 2, the machine is what to fix) instead of an ImportError's traceback."""
     missing = [name for name in LOCAL_EXTRA if importlib.util.find_spec(name) is None]
     if missing:
-        fail(f"{' and '.join(missing)} not installed; the local stack needs the local extra: "
+        names = ", ".join(missing[:-1]) + " and " + missing[-1] if len(missing) > 1 else missing[0]
+        fail(f"{names} not installed; the local stack needs the local extra: "
              f"pip install 'tokenvend[local]' (in a clone: pip install '.[local]')", EXIT_AWS)
 
 

@@ -29,8 +29,10 @@ DEFAULT_CONFIG = PROJECT_ROOT / "examples" / "quickstart.yaml"
 DOCKER_MOTO_PORT = 5050  # the port env.local.json names, for `sam local` in Docker
 
 
-class Stopped(Exception):
-    """SIGTERM or SIGHUP: stop like Ctrl-C."""
+class Stopped(BaseException):
+    """SIGTERM or SIGHUP: stop like Ctrl-C. A BaseException, as KeyboardInterrupt is, so that
+    no ``except Exception`` on the way (the HTTP server's loop logs and goes on past those)
+    keeps the stack running."""
 
 
 def _parameters(template_path: Path, overrides: tuple[str, ...], option="--parameter-overrides") -> dict[str, str]:
@@ -190,7 +192,7 @@ def _run_stack(host, port, moto_host, moto_port, template, config, config_path, 
         click.echo(banner(config_path, config, template, front, moto.url, table, key_arn, issuer, base_url, state_file,
                            mounted))
         try:
-            server.serve_forever()  # returns on Ctrl-C: werkzeug swallows KeyboardInterrupt
+            server.serve_forever()  # returns on Ctrl-C; Stopped (SIGTERM, SIGHUP) propagates
         except Stopped:
             pass
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # a second Ctrl-C must not cut the clean-up short

@@ -5,8 +5,9 @@ function (in one of its warm containers, ``lambda_containers``) and writes its a
 A path no route matches answers ``404 {"message":"Not Found"}``, and a function that
 raises (or returns something API Gateway cannot use) ``500 {"message":"Internal Server
 Error"}`` — API Gateway's own bodies, so a client sees locally what it would see in AWS.
-Requests are served on threads (werkzeug's threaded server) and run concurrently up to
-the functions' container count; one access-log line each, never a header or a body.
+Requests are served on a pool of threads over keep-alive connections (``FrontServer``)
+and run concurrently up to the functions' container count; one access-log line each,
+never a header or a body.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from datetime import datetime, timezone
 from http import HTTPStatus
 from urllib.parse import unquote, urlsplit
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request
 
 from .event import GatewayResponse, HttpCall, build_event, gateway_error, gateway_response, new_request_id
@@ -26,6 +26,7 @@ from .runtime import LocalFunction
 from .template import Route
 
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+SERVER_NAME = "tokenvend-local"
 logger = logging.getLogger(__name__)
 
 
@@ -101,18 +102,8 @@ def _reason(status: int) -> str:
         return ""
 
 
-class _QuietHandler(WSGIRequestHandler):
-    """werkzeug's handler without its own access log (ApiFront writes one line per request)."""
-
-    def version_string(self) -> str:
-        return "tokenvend-local"
-
-    def log_request(self, *args, **kwargs):
-        pass
-
-
 def listen(host: str, port: int) -> socket.socket:
-    """A listening socket; raises OSError (EADDRINUSE...) instead of werkzeug's print-and-exit."""
+    """A listening socket; raises OSError (EADDRINUSE...) at once, before any server takes it."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
@@ -125,9 +116,57 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def make_front_server(app, sock: socket.socket, handler=_QuietHandler) -> BaseWSGIServer:
-    """A threaded werkzeug server on an already bound socket."""
-    host, port = sock.getsockname()[:2]
-    server = make_server(host, port, app, threaded=True, request_handler=handler, fd=sock.fileno())
-    sock.close()  # the server holds its own duplicate of the descriptor
-    return server
+class FrontServer:
+    """A WSGI app served over HTTP/1.1 with keep-alive on an already bound socket, from a
+    pool of threads (cheroot's server).
+
+    API Gateway keeps a client's connection open between requests, and so does this server;
+    werkzeug's development server closes every connection after one response, which made
+    each request pay a TCP handshake and a new thread. One interface for the API front and
+    moto: ``serve_forever()`` (returns once ``shutdown()`` was called, or on Ctrl-C),
+    ``shutdown()`` and ``server_close()`` (both safe to call twice).
+    """
+
+    THREADS = 16  # concurrent requests; idle keep-alive connections hold no thread
+
+    def __init__(self, app, sock: socket.socket, *, server_name: str = SERVER_NAME):
+        from cheroot import wsgi
+
+        class Bound(wsgi.Server):
+            def bind(self, family, type, proto=0):  # the socket listen() bound, not a new one
+                # headers and body go out in separate writes: without TCP_NODELAY (which the
+                # accepted connections inherit) the body waits for the client's delayed ACK
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                self.socket, self.bind_addr = sock, sock.getsockname()[:2]
+                return sock
+
+            def error_log(self, msg="", level=logging.INFO, traceback=False):
+                # a client that drops its connection is no news; anything else goes to our log
+                if level >= logging.WARNING or traceback:
+                    logger.log(max(level, logging.WARNING), "front server: %s", msg, exc_info=traceback)
+
+        self._server = Bound(sock.getsockname()[:2], app, numthreads=self.THREADS, server_name=server_name)
+        self._server.prepare()
+
+    @property
+    def port(self) -> int:
+        return self._server.bind_addr[1]
+
+    def serve_forever(self, poll_interval: float | None = None) -> None:
+        try:
+            self._server.serve()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self._server.stop()
+
+    def shutdown(self) -> None:
+        self._server.stop()
+
+    def server_close(self) -> None:
+        self._server.stop()
+
+
+def make_front_server(app, sock: socket.socket) -> FrontServer:
+    """The API front's server on an already bound socket."""
+    return FrontServer(app, sock)

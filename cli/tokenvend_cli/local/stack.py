@@ -13,9 +13,7 @@ from pathlib import Path
 from urllib.parse import quote_plus
 
 import boto3
-from werkzeug.serving import make_server
-
-from .front import listen
+from .front import FrontServer, listen
 from .provision import provision
 from .seed import seed
 from .template import FunctionSpec, Template
@@ -30,17 +28,15 @@ FOREIGN_AWS_SETTINGS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN
 
 class MotoServer:
     """moto's server app on its own thread, bound in the caller's thread so a busy port
-    raises OSError at once (moto's ThreadedMotoServer would wait forever)."""
+    raises OSError at once (moto's ThreadedMotoServer would wait forever). It keeps
+    connections alive, as AWS does, so the functions' clients reuse theirs."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
-        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+        from moto.moto_server.werkzeug_app import create_backend_app
 
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access line per AWS call
         sock = listen(host, port)
         self.host, self.port = sock.getsockname()[:2]
-        self._server = make_server(host, self.port, DomainDispatcherApplication(create_backend_app),
-                                   threaded=True, request_handler=MotoRequestHandler, fd=sock.fileno())
-        sock.close()
+        self._server = FrontServer(_dispatcher()(create_backend_app), sock, server_name="moto")
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
         self._thread.start()
 
@@ -51,8 +47,27 @@ class MotoServer:
 
     def stop(self) -> None:
         self._server.shutdown()
-        self._server.server_close()
         self._thread.join(timeout=5)
+
+
+def _dispatcher():
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    class Dispatcher(DomainDispatcherApplication):
+        """moto's dispatcher, remembering which backend serves a host name: moto's own
+        answers that by listing its package's directories on every request, which cost a
+        sixth of the stack's CPU per token in KMS mode. The answer depends on the host alone."""
+
+        def __init__(self, create_app):
+            super().__init__(create_app)
+            self.backend_by_host = {}
+
+        def get_backend_for_host(self, host):
+            if host not in self.backend_by_host:  # moto calls this under its own lock
+                self.backend_by_host[host] = super().get_backend_for_host(host)
+            return self.backend_by_host[host]
+
+    return Dispatcher
 
 
 def without_foreign_aws_settings() -> None:

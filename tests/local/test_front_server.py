@@ -1,0 +1,96 @@
+"""The local stack's HTTP server (``FrontServer``), over real loopback sockets: it keeps a
+client's connection open between requests, as API Gateway and AWS do, for the API front and
+for moto alike, sends without waiting for the client's delayed ACK, and stops when asked."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import threading
+
+import pytest
+
+from tokenvend_cli.local.front import ApiFront, FrontServer, listen, make_front_server
+from tokenvend_cli.local.stack import MotoServer
+from tokenvend_cli.local.template import Route
+
+from test_front import RecordingFunction
+
+pytestmark = pytest.mark.slow  # starts servers
+
+
+@pytest.fixture
+def front():
+    token = RecordingFunction("TokenFunction")
+    sock = listen("127.0.0.1", 0)
+    server = make_front_server(ApiFront([(Route("ANY", "/connect/token"), token)], log=lambda line: None), sock)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server, sock, token
+    server.shutdown()
+    thread.join(5)
+    assert not thread.is_alive()
+
+
+def three_requests(port: int, method: str, path: str, headers: dict, body: bytes = b"") -> list:
+    """(status, Connection header, the same socket as the first request's) of three requests
+    on one http.client connection, which reconnects by itself after a ``Connection: close``."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    seen, first = [], None
+    try:
+        for _ in range(3):
+            connection.request(method, path, body=body, headers=headers)
+            used = connection.sock
+            response = connection.getresponse()
+            response.read()
+            first = first or used
+            seen.append((response.status, response.getheader("Connection"), used is first))
+    finally:
+        connection.close()
+    return seen
+
+
+def test_the_api_front_keeps_the_connection_open_between_requests(front):
+    server, _, token = front
+    answers = three_requests(server.port, "POST", "/connect/token", {"Content-Type": "application/x-www-form-urlencoded"},
+                             b"grant_type=client_credentials")
+    assert answers == [(200, None, True)] * 3
+    assert len(token.events) == 3
+
+
+def test_an_unread_body_of_a_404_does_not_break_the_next_request(front):
+    server, _, _ = front
+    answers = three_requests(server.port, "POST", "/nope", {"Content-Type": "text/plain"}, b"x" * 70_000)
+    assert answers == [(404, None, True)] * 3
+
+
+def test_answers_go_out_without_waiting_for_the_clients_delayed_ack(front):
+    _, sock, _ = front  # accepted connections inherit the listening socket's TCP_NODELAY
+    assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+
+
+def test_moto_keeps_the_functions_connections_open():
+    moto = MotoServer()
+    try:
+        port = int(moto.url.rsplit(":", 1)[1])
+        headers = {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "DynamoDB_20120810.ListTables",
+                   "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20261207/us-east-1/dynamodb/aws4_request, "
+                                    "SignedHeaders=host, Signature=0"}
+        assert three_requests(port, "POST", "/", headers, b"{}") == [(200, None, True)] * 3
+    finally:
+        moto.stop()
+
+
+def test_shutdown_ends_serve_forever_and_frees_the_port():
+    sock = listen("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    server = FrontServer(lambda environ, start_response: [], sock)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.shutdown()
+    thread.join(5)
+    assert not thread.is_alive()
+    server.server_close()  # a second stop does nothing
+    with socket.socket() as again:
+        again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        again.bind(("127.0.0.1", port))
