@@ -36,7 +36,7 @@ def _serve(spec: FunctionSpec, env: dict, account_id: str, conn) -> None:
     """A container's life: initialize the function, then run one invocation per message."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        function = LocalFunction(spec, env, account_id=account_id).load()
+        function = LocalFunction(spec, env, account_id=account_id).own_process()
         status = ("ready", None)
     except FunctionInitError as exc:
         function, status = None, ("init-error", str(exc))
@@ -55,7 +55,7 @@ def _serve(spec: FunctionSpec, env: dict, account_id: str, conn) -> None:
             return
         event, request_id = message
         try:
-            answer = ("ok", function.invoke(event, function.context(request_id)))
+            answer = ("ok", function.call(event, function.context(request_id)))
         except Exception as exc:
             traceback.print_exc()
             answer = ("error", f"{type(exc).__name__}: {exc}")

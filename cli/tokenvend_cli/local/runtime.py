@@ -150,6 +150,19 @@ class LocalFunction:
         return LambdaContext(self.name, self.spec.memory_size, self.arn, float(self.spec.timeout),
                              **({"aws_request_id": request_id} if request_id else {}))
 
+    def own_process(self) -> "LocalFunction":
+        """Make this process the function's alone, as a Lambda container is: its environment
+        in ``os.environ`` and its directory on ``sys.path`` for good, then load it. Each
+        invocation is then the handler call alone (``call``); the swapping of ``os.environ``
+        and ``sys.modules`` around every ``invoke`` is for functions that share a process."""
+        os.environ.update(self.env)
+        sys.path.insert(0, str(self.spec.code_uri))
+        return self.load()
+
+    def call(self, event: dict, context: LambdaContext):
+        """Call the handler of a function that owns its process (``own_process``)."""
+        return self.handler(event, context)
+
     def invoke(self, event: dict, context: LambdaContext | None = None):
         """Call the handler; whatever it raises propagates, as it would fail the invocation."""
         if self.handler is None:
