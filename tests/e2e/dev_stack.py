@@ -43,15 +43,21 @@ class DevStack:
     """One `tokenvend dev` process; its stdout and stderr collected line by line (read
     continuously, so the function logs never fill the pipe and stall the server)."""
 
-    def __init__(self, state_file: Path, *args: str, port: int | None = None):
+    def __init__(self, state_file: Path, *args: str, port: int | None = None, output: Path | None = None):
+        """``output``: a file that takes the stack's stdout and stderr instead (a benchmark's
+        load generator then shares its process with no reader of the stack's log lines)."""
         self.port = port or free_port()
         self.state_file = state_file
         self.state: dict = {}
         self.stdout: list[str] = []
         self.stderr: list[str] = []
-        self.proc = subprocess.Popen(
-            [*CLI, "dev", "--port", str(self.port), "--state-file", str(state_file), "--exit-with-parent", *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        self.output = output
+        command = [*CLI, "dev", "--port", str(self.port), "--state-file", str(state_file), "--exit-with-parent", *args]
+        if output is not None:
+            with open(output, "wb") as sink:
+                self.proc = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, cwd=ROOT)
+            return
+        self.proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
         for stream, lines in ((self.proc.stdout, self.stdout), (self.proc.stderr, self.stderr)):
             threading.Thread(target=self._drain, args=(stream, lines), daemon=True).start()
 
@@ -65,7 +71,7 @@ class DevStack:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 time.sleep(0.1)  # let the readers finish
-                raise AssertionError(f"tokenvend dev exited {self.proc.returncode}:\n" + "\n".join(self.stderr))
+                raise AssertionError(f"tokenvend dev exited {self.proc.returncode}:\n" + self._errors())
             try:
                 state = json.loads(self.state_file.read_text())
             except (OSError, ValueError):
@@ -75,7 +81,12 @@ class DevStack:
                 return self
             time.sleep(0.05)
         self.stop()
-        raise AssertionError("tokenvend dev did not start in time:\n" + "\n".join(self.stdout + self.stderr))
+        raise AssertionError("tokenvend dev did not start in time:\n" + self._errors(self.stdout))
+
+    def _errors(self, before: list[str] = ()) -> str:
+        if self.output is not None:
+            return self.output.read_text(errors="replace")
+        return "\n".join([*before, *self.stderr])
 
     @property
     def url(self) -> str:
