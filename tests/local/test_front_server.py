@@ -94,3 +94,21 @@ def test_shutdown_ends_serve_forever_and_frees_the_port():
     with socket.socket() as again:
         again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         again.bind(("127.0.0.1", port))
+
+
+def test_many_clients_each_keep_their_connection(front):
+    server, _, token = front
+    connections = [http.client.HTTPConnection("127.0.0.1", server.port, timeout=10) for _ in range(40)]
+    try:
+        answers = []
+        for _ in range(2):
+            for connection in connections:  # all 40 open at once, each idle between its requests
+                connection.request("POST", "/connect/token", body=b"grant_type=client_credentials")
+                response = connection.getresponse()
+                response.read()
+                answers.append((response.status, response.getheader("Connection"), connection.sock is not None))
+    finally:
+        for connection in connections:
+            connection.close()
+    assert answers == [(200, None, True)] * 80
+    assert len(token.events) == 80

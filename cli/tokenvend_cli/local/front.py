@@ -128,6 +128,7 @@ class FrontServer:
     """
 
     THREADS = 16  # concurrent requests; idle keep-alive connections hold no thread
+    KEEP_ALIVE = 1024  # idle connections kept open (cheroot's default, 10, closed the 11th client's each time)
 
     def __init__(self, app, sock: socket.socket, *, server_name: str = SERVER_NAME):
         from cheroot import wsgi
@@ -146,6 +147,7 @@ class FrontServer:
                     logger.log(max(level, logging.WARNING), "front server: %s", msg, exc_info=traceback)
 
         self._server = Bound(sock.getsockname()[:2], app, numthreads=self.THREADS, server_name=server_name)
+        self._server.keep_alive_conn_limit = self.KEEP_ALIVE
         self._server.prepare()
 
     @property
