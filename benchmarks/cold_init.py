@@ -17,6 +17,7 @@ Run: ``.venv/bin/python benchmarks/cold_init.py [--runs N]``
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import platform
 import shutil
@@ -40,11 +41,16 @@ FUNCTION = "import app"
 OWN_BODY = " (its own body: bootstrap.build() makes the two clients)"
 
 
+@functools.cache
 def python313() -> str:
+    """The python3.13 executable itself: a pyenv shim on PATH is a shell script that spends
+    60-100 ms finding it on every start, which no Lambda pays and which would dilute each
+    ratio."""
     found = shutil.which("python3.13", path=os.environ.get("PATH"))
     if not found:
         raise SystemExit("python3.13 is not on PATH (pyenv: PYENV_VERSION=3.11.7:3.12.1:3.13.0)")
-    return found
+    return subprocess.run([found, "-S", "-c", "import sys; print(sys.executable)"], check=True, timeout=60,
+                          capture_output=True, text=True, env={**os.environ, "PYENV_VERSION": PYENV_VERSION}).stdout.strip()
 
 
 def build(env: dict) -> tuple[Path, Path]:
