@@ -44,10 +44,14 @@ NOT_AT_INIT = {
 }
 
 
-def init_modules(function: str) -> set[str]:
-    result = subprocess.run([sys.executable, "-c", PROBE, str(ROOT / "functions" / function / "app.py")],
+def probe(function: str, code: str = PROBE):
+    result = subprocess.run([sys.executable, "-c", code, str(ROOT / "functions" / function / "app.py")],
                             capture_output=True, text=True, timeout=60, check=True)
-    return set(json.loads(result.stdout.strip().splitlines()[-1]))
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def init_modules(function: str) -> set[str]:
+    return set(probe(function))
 
 
 @pytest.mark.parametrize("function", ["token", "discovery", "introspect", "revocation"])
@@ -63,3 +67,12 @@ def test_function_init_imports_only_what_its_requests_need(function):
     found = {prefix for prefix in NOT_AT_INIT[function] for name in loaded
              if name == prefix or name.startswith(prefix + ".")}
     assert sorted(found) == []
+
+
+@pytest.mark.parametrize("function", ["token", "discovery", "introspect", "revocation"])
+def test_function_init_ends_with_the_collector_on_and_its_objects_frozen(function):
+    # tokenvend.init_phase: off during the init, on for the requests, the init's objects
+    # kept out of later passes
+    code = PROBE.replace("print(json.dumps(sorted(sys.modules)))",
+                         "import gc; print(json.dumps([gc.isenabled(), gc.get_freeze_count() > 10000]))")
+    assert probe(function, code) == [True, True]
