@@ -32,14 +32,17 @@ class MotoServer:
     """moto's server app on its own thread, bound in the caller's thread so a busy port
     raises OSError at once (moto's ThreadedMotoServer would wait forever)."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, ssl_context=None):
+        """``ssl_context`` (an ``ssl.SSLContext`` with its certificate loaded) serves https,
+        as AWS does: benchmarks/cold_init.py has a cold function pay its TLS set-up."""
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access line per AWS call
         sock = listen(host, port)
         self.host, self.port = sock.getsockname()[:2]
-        self._server = make_server(host, self.port, DomainDispatcherApplication(create_backend_app),
-                                   threaded=True, request_handler=MotoRequestHandler, fd=sock.fileno())
+        self.scheme = "https" if ssl_context else "http"
+        self._server = make_server(host, self.port, DomainDispatcherApplication(create_backend_app), threaded=True,
+                                   request_handler=MotoRequestHandler, ssl_context=ssl_context, fd=sock.fileno())
         sock.close()
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
         self._thread.start()
@@ -47,7 +50,7 @@ class MotoServer:
     @property
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return f"{self.scheme}://{host}:{self.port}"
 
     def stop(self) -> None:
         self._server.shutdown()
