@@ -38,7 +38,7 @@ NOT_AT_INIT = {
     "token": [*POWERTOOLS_ROUTING, *KEY_PROOF, "jwt", "tokenvend.introspection", "tokenvend.revocation"],
     "discovery": [*POWERTOOLS_ROUTING, *KEY_PROOF, "jwt", "tokenvend.token_endpoint",
                   "tokenvend.authenticate_client", "tokenvend.introspection", "tokenvend.revocation",
-                  "tokenvend.access_token"],
+                  "tokenvend.access_token", "tokenvend.token_request"],
     "introspect": [*POWERTOOLS_ROUTING, "tokenvend.revocation"],
     "revocation": [*POWERTOOLS_ROUTING, "tokenvend.introspection"],
 }
