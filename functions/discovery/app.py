@@ -1,6 +1,8 @@
 """GET /.well-known/openid-configuration, /.well-known/oauth-authorization-server and
 /.well-known/openid-configuration/jwks — public, cacheable, with an ETag."""
 
+from tokenvend import init_phase  # first: no garbage-collection pass during the init
+
 from aws_lambda_powertools import Logger
 
 from tokenvend import bootstrap, snapstart
@@ -42,3 +44,6 @@ resolve = dispatcher({**{path: discovery for path in DISCOVERY_PATHS}, JWKS_PATH
 @logger.inject_lambda_context
 def lambda_handler(event, context):
     return resolve(event)  # under its correlation id and one deadline for its AWS calls
+
+
+init_phase.done()

@@ -5,6 +5,8 @@ and one structured log line records the request (the caller, the token's jti, wh
 inactive; never the token or a secret). The adapters are built once per container.
 """
 
+from tokenvend import init_phase  # first: no garbage-collection pass during the init
+
 from aws_lambda_powertools import Logger
 
 from tokenvend import bootstrap, snapstart
@@ -32,3 +34,6 @@ resolve = dispatcher({INTROSPECTION_PATH: introspect}, logger)
 @logger.inject_lambda_context
 def lambda_handler(event, context):
     return resolve(event)  # under its correlation id and one deadline for its AWS calls
+
+
+init_phase.done()

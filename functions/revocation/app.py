@@ -5,6 +5,8 @@ and one structured log line records the request (the client, the token's jti, wh
 it was revoked or why it was left alone; never the token or a secret).
 """
 
+from tokenvend import init_phase  # first: no garbage-collection pass during the init
+
 from aws_lambda_powertools import Logger
 
 from tokenvend import bootstrap, snapstart
@@ -33,3 +35,6 @@ resolve = dispatcher({REVOCATION_PATH: revoke}, logger)
 @logger.inject_lambda_context
 def lambda_handler(event, context):
     return resolve(event)  # under its correlation id and one deadline for its AWS calls
+
+
+init_phase.done()

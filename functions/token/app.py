@@ -7,6 +7,8 @@ adapters are built once per container, outside the handler. Routing is
 ``tokenvend.apigw.dispatcher`` (its docstring says why it is not Powertools' resolver).
 """
 
+from tokenvend import init_phase  # first: no garbage-collection pass during the init
+
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -44,3 +46,6 @@ def lambda_handler(event, context):
     # does not flush (POWERTOOLS_METRICS_DISABLED, as in the local stack), so clear first.
     metrics.clear_metrics()
     return resolve(event)  # under its correlation id and one deadline for its AWS calls
+
+
+init_phase.done()

@@ -244,6 +244,12 @@ def test_token_function_may_only_sign_read_and_record_assertion_jtis(template):
     ]
 
 
+def test_discovery_function_has_one_vcpu_for_the_authorizers_deadline(template):
+    # its cold answer far inside a JWT authorizer's 1500 ms (benchmarks/cold_answer.py, README)
+    assert template["Resources"]["DiscoveryFunction"]["Properties"]["MemorySize"] == 1769
+    assert "MemorySize" not in template["Resources"]["TokenFunction"]["Properties"]  # Globals' 512
+
+
 def test_discovery_function_may_only_read_the_public_key_and_the_table(template):
     props = template["Resources"]["DiscoveryFunction"]["Properties"]
 

@@ -130,7 +130,8 @@ class FrontServer:
     THREADS = 16  # concurrent requests; idle keep-alive connections hold no thread
     KEEP_ALIVE = 1024  # idle connections kept open (cheroot's default, 10, closed the 11th client's each time)
 
-    def __init__(self, app, sock: socket.socket, *, server_name: str = SERVER_NAME):
+    def __init__(self, app, sock: socket.socket, *, server_name: str = SERVER_NAME, tls: tuple[str, str] | None = None):
+        """``tls``: a certificate file and its key file, to serve https."""
         from cheroot import wsgi
 
         class Bound(wsgi.Server):
@@ -148,6 +149,10 @@ class FrontServer:
 
         self._server = Bound(sock.getsockname()[:2], app, numthreads=self.THREADS, server_name=server_name)
         self._server.keep_alive_conn_limit = self.KEEP_ALIVE
+        if tls:
+            from cheroot.ssl.builtin import BuiltinSSLAdapter
+
+            self._server.ssl_adapter = BuiltinSSLAdapter(*tls)
         self._server.prepare()
 
     @property

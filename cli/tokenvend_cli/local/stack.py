@@ -31,19 +31,22 @@ class MotoServer:
     raises OSError at once (moto's ThreadedMotoServer would wait forever). It keeps
     connections alive, as AWS does, so the functions' clients reuse theirs."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, tls: tuple[str, str] | None = None):
+        """``tls`` (a certificate file and its key file) serves https, as AWS does:
+        benchmarks/cold_answer.py has a cold function pay its TLS set-up."""
         from moto.moto_server.werkzeug_app import create_backend_app
 
         sock = listen(host, port)
         self.host, self.port = sock.getsockname()[:2]
-        self._server = FrontServer(_dispatcher()(create_backend_app), sock, server_name="moto")
+        self.scheme = "https" if tls else "http"
+        self._server = FrontServer(_dispatcher()(create_backend_app), sock, server_name="moto", tls=tls)
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
         self._thread.start()
 
     @property
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return f"{self.scheme}://{host}:{self.port}"
 
     def stop(self) -> None:
         self._server.shutdown()

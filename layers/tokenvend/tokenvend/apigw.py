@@ -22,10 +22,13 @@ from __future__ import annotations
 
 import json
 from functools import partial
+from typing import TYPE_CHECKING
 
 from .adapters.aws import request_deadline
 from .errors import NO_STORE_HEADERS, OAuthError, ServerError, error_body, error_headers
-from .token_request import HttpRequest, decode_body
+
+if TYPE_CHECKING:
+    from .token_request import HttpRequest
 
 # Each function's Logger serialises with this: ASCII-only JSON, so an input echoed into the
 # log (a grant type with CR LF, ESC or U+202E) stays in full and inert — Powertools'
@@ -35,7 +38,11 @@ log_json = partial(json.dumps, default=str, separators=(",", ":"), ensure_ascii=
 
 def http_request(event: dict) -> HttpRequest:
     """Build the request; a body that is not valid base64 becomes its ``body_error``, which
-    the endpoint answers ``invalid_request`` after checking the method (step 1's order)."""
+    the endpoint answers ``invalid_request`` after checking the method (step 1's order).
+    The form-reading module is imported here: the discovery function reads no body, and its
+    init need not load it."""
+    from .token_request import HttpRequest, decode_body
+
     context = event.get("requestContext") or {}
     try:
         body, body_error = decode_body(event.get("body"), bool(event.get("isBase64Encoded"))), None

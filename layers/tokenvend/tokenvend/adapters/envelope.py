@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from ..jwk import signing_jwk
 from ..model import SigningKeyRecord
 from .aws import aws_errors
-from .kms import KMS_ALGORITHMS, raw_signature
+from .kms import ec_curve, raw_signature
 
 HASHES = {"RS256": hashes.SHA256, "ES256": hashes.SHA256, "ES384": hashes.SHA384, "ES512": hashes.SHA512}
 
@@ -31,7 +31,7 @@ def encryption_context(kid: str) -> dict:
 def generate_private_key(alg: str):
     if alg == "RS256":
         return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return ec.generate_private_key(KMS_ALGORITHMS[alg][1])
+    return ec.generate_private_key(ec_curve(alg))
 
 
 def new_envelope_key(kms, wrapping_key_id: str, alg: str, status: str, now: int) -> SigningKeyRecord:

@@ -14,6 +14,9 @@ A KMS answer that says the record is wrong (no such key, disabled, not our ciphe
 access denied) refuses the record (``KeyRefused``); throttling or an outage stays a
 dependency failure (``tokenvend.adapters.aws.aws_errors``), so a JWKS is never published
 short of a key only because KMS was busy.
+
+cryptography (and with it the envelope signer) is imported where a record is first proven,
+not at init: the first request that reads the keys needs it, a function's init does not.
 """
 
 from __future__ import annotations
@@ -23,12 +26,10 @@ import binascii
 import contextlib
 
 from botocore.exceptions import ClientError
-from cryptography.hazmat.primitives import serialization
 
 from ..jwk import THUMBPRINT_MEMBERS, jwk_for
 from ..model import SigningKeyRecord
 from .aws import THROTTLING_CODES, aws_errors
-from .envelope import EnvelopeSigner, encryption_context
 from .kms import KMS_ALGORITHMS, KmsSigner, kms_public_jwk
 
 TRANSIENT_CODES = THROTTLING_CODES | {
@@ -54,6 +55,10 @@ def refusing(operation: str):
 
 
 def _unwrap(record: SigningKeyRecord, kms):
+    from cryptography.hazmat.primitives import serialization
+
+    from .envelope import encryption_context
+
     try:
         blob = base64.b64decode(record.wrapped_key, validate=True)
     except (binascii.Error, ValueError):
@@ -73,6 +78,8 @@ def prove(record: SigningKeyRecord, kms):
         raise KeyRefused(f"alg {record.alg!r} is not one of {', '.join(KMS_ALGORITHMS)}")
     try:
         if record.wrapped_key:
+            from .envelope import EnvelopeSigner
+
             private = _unwrap(record, kms)
             jwk = jwk_for(private.public_key(), record.alg)
             signer = EnvelopeSigner(record, private, jwk)

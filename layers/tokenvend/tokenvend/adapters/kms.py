@@ -5,25 +5,38 @@ must stay within its 4096-byte limit (checked by ``tokenvend.signing_limits``). 
 signatures come back DER-encoded and JWS wants raw r||s (RFC 7518 §3.4); ``raw_signature``
 converts them with PyJWT's ``der_to_raw_signature``, imported at the first ECDSA signature
 rather than at a cold start. The public key is fetched once per container.
+
+cryptography is imported where a key is first proven or an ECDSA signature first converted,
+not at init: a function's init loads none of it (issue 12, cold init), so a curve is named
+here by its class in ``cryptography.hazmat.primitives.asymmetric.ec`` and made on use.
 """
 
 from __future__ import annotations
 
 import threading
-
-from cryptography.hazmat.primitives.asymmetric import ec
+from typing import TYPE_CHECKING
 
 from ..jwk import signing_jwk
 from .aws import aws_errors
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import ec
 
 # The KMS key spec that signs each JWS algorithm (template.yaml's SigningKeySpec mapping).
 KEY_SPECS = {"RS256": "RSA_2048", "ES256": "ECC_NIST_P256", "ES384": "ECC_NIST_P384", "ES512": "ECC_NIST_P521"}
 KMS_ALGORITHMS = {
     "RS256": ("RSASSA_PKCS1_V1_5_SHA_256", None),
-    "ES256": ("ECDSA_SHA_256", ec.SECP256R1()),
-    "ES384": ("ECDSA_SHA_384", ec.SECP384R1()),
-    "ES512": ("ECDSA_SHA_512", ec.SECP521R1()),
+    "ES256": ("ECDSA_SHA_256", "SECP256R1"),
+    "ES384": ("ECDSA_SHA_384", "SECP384R1"),
+    "ES512": ("ECDSA_SHA_512", "SECP521R1"),
 }
+
+
+def ec_curve(alg: str) -> ec.EllipticCurve:
+    """The curve of an ECDSA algorithm of ``KMS_ALGORITHMS``."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    return getattr(ec, KMS_ALGORITHMS[alg][1])()
 
 
 def raw_signature(der: bytes, curve: ec.EllipticCurve) -> bytes:
@@ -49,7 +62,7 @@ class KmsSigner:
         if alg not in KMS_ALGORITHMS:
             raise ValueError(f"signing algorithm {alg!r} is not one of {', '.join(KMS_ALGORITHMS)}")
         self.key_id, self.alg, self._kms = key_id, alg, client
-        self._kms_alg, self._curve = KMS_ALGORITHMS[alg]
+        self._kms_alg, self._ecdsa = KMS_ALGORITHMS[alg][0], KMS_ALGORITHMS[alg][1] is not None
         self._jwk: dict | None = public_jwk or None
         self._lock = threading.Lock()
 
@@ -69,4 +82,4 @@ class KmsSigner:
             response = self._kms.sign(KeyId=self.key_id, Message=message, MessageType="RAW",
                                       SigningAlgorithm=self._kms_alg)
         signature = response["Signature"]
-        return raw_signature(signature, self._curve) if self._curve else signature
+        return raw_signature(signature, ec_curve(self.alg)) if self._ecdsa else signature
