@@ -140,7 +140,7 @@ def measure(stack: Stack, layer: Path, boto: Path, bundle: Path, base_env: dict,
     check = f"if len(_calls) != {calls}: raise SystemExit(f'{{len(_calls)}} AWS calls, not {calls}')\n"
     memory = stack.function.memory_size
     cmd = command("import app", [folder, layer, boto],
-                  steps=(count + request("discovery.json", memory), request("jwks.json", memory) + check))
+                  steps=(count + request("discovery.json", memory), request("jwks.json", memory) + "\n" + check))
     checkpoints(cmd, env, folder)  # fills the page cache and writes .pyc files
     results = []
     for _ in range(runs):

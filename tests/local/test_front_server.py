@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import http.client
 import socket
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -112,3 +114,15 @@ def test_many_clients_each_keep_their_connection(front):
             connection.close()
     assert answers == [(200, None, True)] * 80
     assert len(token.events) == 80
+
+
+def test_a_process_that_never_stops_its_servers_still_exits():
+    script = ("from tokenvend_cli.local.front import FrontServer, listen\n"
+              "from tokenvend_cli.local.stack import MotoServer\n"
+              "import threading\n"
+              "server = FrontServer(lambda environ, start_response: [], listen('127.0.0.1', 0))\n"
+              "threading.Thread(target=server.serve_forever, daemon=True).start()\n"
+              "moto = MotoServer()\n"
+              "print('serving', flush=True)\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
+    assert (result.returncode, result.stdout) == (0, "serving\n")

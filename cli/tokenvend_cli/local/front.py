@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
 import time
 from datetime import datetime, timezone
 from http import HTTPStatus
@@ -153,7 +154,14 @@ class FrontServer:
             from cheroot.ssl.builtin import BuiltinSSLAdapter
 
             self._server.ssl_adapter = BuiltinSSLAdapter(*tls)
-        self._server.prepare()
+        # The request threads start in prepare() and take the daemon flag of the thread that
+        # starts them: started from a daemon thread, they never keep a process from exiting.
+        failed = []
+        preparing = threading.Thread(target=_catching(self._server.prepare, failed), daemon=True)
+        preparing.start()
+        preparing.join()
+        if failed:
+            raise failed[0]
 
     @property
     def port(self) -> int:
@@ -172,6 +180,15 @@ class FrontServer:
 
     def server_close(self) -> None:
         self._server.stop()
+
+
+def _catching(call, failed: list):
+    def run():
+        try:
+            call()
+        except BaseException as exc:  # re-raised in the caller's thread
+            failed.append(exc)
+    return run
 
 
 def make_front_server(app, sock: socket.socket) -> FrontServer:
