@@ -52,7 +52,12 @@ def tree_cpu(pid: int) -> dict[int, float]:
 def cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
     """CPU seconds the tree spent between two ``tree_cpu`` samples (a process new in
     ``after`` counts from zero)."""
-    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+    return sum(cpu_by_pid(before, after).values())
+
+
+def cpu_by_pid(before: dict[int, float], after: dict[int, float]) -> dict[int, float]:
+    """CPU seconds each process of the tree spent between two ``tree_cpu`` samples."""
+    return {pid: cpu - before.get(pid, 0.0) for pid, cpu in after.items()}
 
 
 @dataclass
@@ -63,6 +68,7 @@ class Result:
     latencies: list[float]
     server_cpu: float
     client_cpu: float
+    root_cpu: float = 0.0  # the server's own process, without its children
 
     @property
     def rps(self) -> float:
@@ -143,7 +149,8 @@ def drive(url: str, authorization: str, server_pid: int, *, concurrency: int, re
     before, client_before = tree_cpu(server_pid), time.process_time()
     latencies, errors, seconds = asyncio.run(
         _drive(parts.hostname, parts.port, parts.path, authorization, concurrency, requests, time_cap))
-    server_cpu, client_cpu = cpu_spent(before, tree_cpu(server_pid)), time.process_time() - client_before
+    by_pid, client_cpu = cpu_by_pid(before, tree_cpu(server_pid)), time.process_time() - client_before
     if errors:
         raise RuntimeError(f"{url}: {len(errors)} requests failed (statuses {sorted(set(errors))})")
-    return Result(concurrency, len(latencies), seconds, latencies, server_cpu, client_cpu)
+    return Result(concurrency, len(latencies), seconds, latencies, sum(by_pid.values()), client_cpu,
+                  by_pid.get(server_pid, 0.0))

@@ -98,7 +98,7 @@ def merged(results: list[Result]) -> Result:
     """The rounds of one server at one concurrency as one result: their requests, time and CPU added up."""
     return Result(results[0].concurrency, sum(r.ok for r in results), sum(r.seconds for r in results),
                   [latency for r in results for latency in r.latencies], sum(r.server_cpu for r in results),
-                  sum(r.client_cpu for r in results))
+                  sum(r.client_cpu for r in results), sum(r.root_cpu for r in results))
 
 
 def row(name: str, result: Result) -> str:
@@ -165,6 +165,14 @@ def run(requests: int, time_cap: float, rounds: int = 3) -> dict:
             print(f"  {name:<26} c={c:<3} throughput {ratio:5.2f}×  (goal ≥ {goal}×: "
                   f"{'met' if ratio >= goal else 'short by ' + format(goal - ratio, '.2f') + '×'})"
                   f"  CPU/token {results[name][c].cpu_ms_per_token / results['oidc-provider (peer)'][c].cpu_ms_per_token:5.2f}×")
+    print("Where tokenvend's CPU per token goes (its process tree from /proc: the dev process, which runs the API "
+          "front and moto's server, and the function containers):")
+    for name in ("tokenvend KMS mode", "tokenvend envelope mode"):
+        for c, result in results[name].items():
+            root = result.root_cpu / result.ok * 1000
+            print(f"  {name:<26} c={c:<3} front and moto {root:5.2f} ms  containers "
+                  f"{result.cpu_ms_per_token - root:5.2f} ms  (peer, one process: "
+                  f"{results['oidc-provider (peer)'][c].cpu_ms_per_token:5.2f} ms)")
     client, server = floor
     loadgen = statistics.median(r.client_cpu / r.ok for r in results["tokenvend KMS mode"].values())
     ceiling = (os.cpu_count() or 1) / (client + server + loadgen)
