@@ -71,15 +71,17 @@ def one_botocore_loader():
 @pytest.fixture(scope="session", autouse=True)
 def templates_parsed_once():
     """template.yaml is parsed by every test that provisions it (0.1 s of cfn-flip's YAML);
-    each text is parsed once and every Template gets its own deep copy."""
-    import copy
+    each text is parsed once and every Template gets its own copy, unpickled from the parse
+    (the same ODicts, lists and scalars; a deep copy took 5 ms, this 0.2)."""
     import functools
+    import pickle
 
     from tokenvend_cli.local import template
 
-    parse = functools.lru_cache(maxsize=None)(template.load_yaml)
+    load = template.load_yaml
+    parsed = functools.lru_cache(maxsize=None)(lambda text: pickle.dumps(load(text)))
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(template, "load_yaml", lambda text: copy.deepcopy(parse(text)))
+        patch.setattr(template, "load_yaml", lambda text: pickle.loads(parsed(text)))
         yield
 
 
