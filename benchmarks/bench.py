@@ -79,7 +79,7 @@ def main():
     node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
     print(f"Peer: oidc-provider {lock['packages']['node_modules/oidc-provider']['version']} on Node {node}")
     print()
-    side_by_side.run(100 if args.quick else 400, 10 if args.quick else 20)
+    side_by_side.run(100 if args.quick else 800, 10 if args.quick else 20, 1 if args.quick else 3)
     print()
     figures = function_cpu.run(50 if args.quick else 300, 50 if args.quick else 200, 12)
     print()

@@ -56,14 +56,14 @@ def test_only_the_entry_point_and_the_error_rule_are_flat():
     assert sorted(p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__") == ["local", "operate"]
 
 
-# A CLI installed without the local extra: moto, werkzeug and cheroot cannot be imported (a ``None``
+# A CLI installed without the local extra: moto, werkzeug, cheroot and uvicorn cannot be imported (a ``None``
 # in sys.modules makes ``import`` raise ModuleNotFoundError and ``find_spec`` answer None).
 # One interpreter imports the CLI so, then forks a child per command: each child is a fresh
 # process that has just imported the CLI, and runs the command from there with its own
 # stdout, stderr and exit code. (Importing the CLI is most of a process's half second.)
 WITHOUT_LOCAL_EXTRA = """
 import json, os, sys, tempfile
-for name in ("moto", "werkzeug", "cheroot"):
+for name in ("moto", "werkzeug", "cheroot", "uvicorn"):
     sys.modules[name] = None
 from tokenvend_cli.main import cli
 results = []
@@ -82,7 +82,7 @@ else:
 try:
     cli(args, prog_name="tokenvend")
 finally:
-    print(sorted(m for m in sys.modules if m.split(".")[0] in ("moto", "werkzeug", "cheroot", "flask")
+    print(sorted(m for m in sys.modules if m.split(".")[0] in ("moto", "werkzeug", "cheroot", "uvicorn", "flask")
                  and sys.modules[m] is not None), file=sys.stderr)
 """
 OPERATOR_COMMANDS = [
@@ -117,5 +117,5 @@ def test_the_operator_commands_need_neither_moto_nor_werkzeug(args):
 def test_the_local_commands_without_the_local_extra_say_what_to_install(args):
     result = without_local_extra(*args)
     assert result.returncode == 2
-    assert result.stderr == ("Error: moto, werkzeug and cheroot not installed; the local stack needs the local extra: "
+    assert result.stderr == ("Error: moto, werkzeug, cheroot and uvicorn not installed; the local stack needs the local extra: "
                              "pip install 'tokenvend[local]' (in a clone: pip install '.[local]')\n[]\n")

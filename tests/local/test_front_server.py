@@ -1,6 +1,6 @@
-"""The local stack's HTTP server (``FrontServer``), over real loopback sockets: it keeps a
-client's connection open between requests, as API Gateway and AWS do, for the API front and
-for moto alike, sends without waiting for the client's delayed ACK, and stops when asked."""
+"""The local stack's HTTP servers over real loopback sockets (``ApiServer`` for the API front,
+``WsgiServer`` for moto): they keep a client's connection open between requests, as API
+Gateway and AWS do, send without waiting for the client's delayed ACK, and stop when asked."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import threading
 
 import pytest
 
-from tokenvend_cli.local.front import ApiFront, FrontServer, listen, make_front_server
+from tokenvend_cli.local.front import ApiFront, ApiServer, WsgiServer, listen, make_front_server
 from tokenvend_cli.local.stack import MotoServer
 from tokenvend_cli.local.template import Route
 
@@ -66,9 +66,15 @@ def test_an_unread_body_of_a_404_does_not_break_the_next_request(front):
     assert answers == [(404, None, True)] * 3
 
 
-def test_answers_go_out_without_waiting_for_the_clients_delayed_ack(front):
-    _, sock, _ = front  # accepted connections inherit the listening socket's TCP_NODELAY
-    assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+def test_moto_answers_without_waiting_for_the_clients_delayed_ack():
+    # cheroot writes headers and body apart; accepted connections inherit the listening
+    # socket's TCP_NODELAY (asyncio sets it on the API front's connections itself)
+    sock = listen("127.0.0.1", 0)
+    server = WsgiServer(lambda environ, start_response: [], sock, server_name="moto")
+    try:
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        server.server_close()
 
 
 def test_moto_keeps_the_functions_connections_open():
@@ -86,7 +92,7 @@ def test_moto_keeps_the_functions_connections_open():
 def test_shutdown_ends_serve_forever_and_frees_the_port():
     sock = listen("127.0.0.1", 0)
     port = sock.getsockname()[1]
-    server = FrontServer(lambda environ, start_response: [], sock)
+    server = ApiServer(ApiFront([], log=lambda line: None).asgi, sock)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     server.shutdown()
@@ -117,12 +123,35 @@ def test_many_clients_each_keep_their_connection(front):
 
 
 def test_a_process_that_never_stops_its_servers_still_exits():
-    script = ("from tokenvend_cli.local.front import FrontServer, listen\n"
+    script = ("from tokenvend_cli.local.front import ApiFront, ApiServer, listen\n"
               "from tokenvend_cli.local.stack import MotoServer\n"
               "import threading\n"
-              "server = FrontServer(lambda environ, start_response: [], listen('127.0.0.1', 0))\n"
+              "server = ApiServer(ApiFront([]).asgi, listen('127.0.0.1', 0))\n"
               "threading.Thread(target=server.serve_forever, daemon=True).start()\n"
               "moto = MotoServer()\n"
               "print('serving', flush=True)\n")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
     assert (result.returncode, result.stdout) == (0, "serving\n")
+
+
+def test_a_body_over_api_gateways_limit_is_413_over_http(front):
+    server, _, token = front
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        connection.request("POST", "/connect/token", body=b"x" * (10 * 1024 * 1024 + 1))
+        response = connection.getresponse()
+        assert (response.status, response.read()) == (413, b'{"message":"Request Entity Too Large"}')
+    finally:
+        connection.close()
+    assert token.events == []
+
+
+def test_head_gets_the_headers_of_get_and_no_body_over_http(front):
+    server, _, _ = front
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        connection.request("HEAD", "/connect/token")
+        response = connection.getresponse()
+        assert (response.status, response.getheader("Content-Length"), response.read()) == (200, "2", b"")
+    finally:
+        connection.close()

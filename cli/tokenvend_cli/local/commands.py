@@ -25,13 +25,13 @@ def fail(message: str, code: int):
     raise OpsError(message, code)
 
 
-LOCAL_EXTRA = ("moto", "werkzeug", "cheroot")
+LOCAL_EXTRA = ("moto", "werkzeug", "cheroot", "uvicorn")
 
 
 def require_local_extra():
-    """``dev`` and ``invoke`` run on moto, werkzeug and cheroot, the ``tokenvend[local]`` extra, which an
-    operator's install of the CLI for a deployed stack (``pip install .``) leaves out: say so
-    in one line (exit 2, the machine is what to fix) instead of an ImportError's traceback."""
+    """``dev`` and ``invoke`` run on moto, werkzeug, cheroot and uvicorn, the ``tokenvend[local]``
+    extra, which an operator's install of the CLI for a deployed stack (``pip install .``) leaves
+    out: say so in one line (exit 2, the machine is what to fix) instead of an ImportError's traceback."""
     missing = [name for name in LOCAL_EXTRA if importlib.util.find_spec(name) is None]
     if missing:
         names = ", ".join(missing[:-1]) + " and " + missing[-1] if len(missing) > 1 else missing[0]

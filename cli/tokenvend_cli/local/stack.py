@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import quote_plus
 
 import boto3
-from .front import FrontServer, listen
+from .front import WsgiServer, listen
 from .provision import provision
 from .seed import seed
 from .template import FunctionSpec, Template
@@ -39,7 +39,7 @@ class MotoServer:
         sock = listen(host, port)
         self.host, self.port = sock.getsockname()[:2]
         self.scheme = "https" if tls else "http"
-        self._server = FrontServer(_dispatcher()(create_backend_app), sock, server_name="moto", tls=tls)
+        self._server = WsgiServer(_dispatcher()(create_backend_app), sock, server_name="moto", tls=tls)
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
         self._thread.start()
 
