@@ -32,7 +32,7 @@ test: install
 test-fast: install
 	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -m "not slow" --hypothesis-profile=fast -n auto
 
-## bench: every benchmark, each beside its baseline from the same run (not part of `make test`; ~6 min)
+## bench: every benchmark, each beside its baseline from the same run (not part of `make test`; ~2 min)
 bench: install
 	cd benchmarks/peer && npm ci --no-audit --no-fund --silent
 	cd benchmarks && ../$(BIN)/python bench.py
