@@ -25,7 +25,9 @@ os.environ.update({"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_
                    "TOKENVEND_TABLE": "t", "TOKENVEND_SIGNING_KEY_ID": "k"})
 spec = importlib.util.spec_from_file_location("app", sys.argv[1])
 spec.loader.exec_module(importlib.util.module_from_spec(spec))
-print(json.dumps(sorted(sys.modules)))
+modules = sorted(sys.modules)
+import gc
+print(json.dumps({"modules": modules, "collector": [gc.isenabled(), gc.get_freeze_count() > 10000]}))
 """
 # What each function's init has no use for (tokenvend.apigw dispatches, so no Powertools
 # event handler and the asyncio its AppSync module pulls in; PyJWT is loaded where a client
@@ -45,15 +47,16 @@ NOT_AT_INIT = {
 }
 
 
-def probe(function: str, code: str = PROBE):
-    result = subprocess.run([sys.executable, "-c", code, str(ROOT / "functions" / function / "app.py")],
+@functools.cache  # a fresh interpreter costs 0.5 s; the three tests of a function read one probe
+def probe(function: str) -> dict:
+    """The modules a function's init left loaded, and its collector's state at the end of it."""
+    result = subprocess.run([sys.executable, "-c", PROBE, str(ROOT / "functions" / function / "app.py")],
                             capture_output=True, text=True, timeout=60, check=True)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-@functools.cache  # a fresh interpreter costs 0.5 s; both tests of a function read one probe
 def init_modules(function: str) -> frozenset[str]:
-    return frozenset(probe(function))
+    return frozenset(probe(function)["modules"])
 
 
 @pytest.mark.parametrize("function", ["token", "discovery", "introspect", "revocation"])
@@ -75,6 +78,4 @@ def test_function_init_imports_only_what_its_requests_need(function):
 def test_function_init_ends_with_the_collector_on_and_its_objects_frozen(function):
     # tokenvend.init_phase: off during the init, on for the requests, the init's objects
     # kept out of later passes
-    code = PROBE.replace("print(json.dumps(sorted(sys.modules)))",
-                         "import gc; print(json.dumps([gc.isenabled(), gc.get_freeze_count() > 10000]))")
-    assert probe(function, code) == [True, True]
+    assert probe(function)["collector"] == [True, True]
