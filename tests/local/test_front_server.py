@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -153,5 +154,27 @@ def test_head_gets_the_headers_of_get_and_no_body_over_http(front):
         connection.request("HEAD", "/connect/token")
         response = connection.getresponse()
         assert (response.status, response.getheader("Content-Length"), response.read()) == (200, "2", b"")
+    finally:
+        connection.close()
+
+
+def test_a_client_that_leaves_before_its_body_arrives_invokes_nothing(front):
+    server, _, token = front
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as client:
+        client.sendall(b"POST /connect/token HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\ngrant_type=")
+    assert make_request_after(server.port) == 200
+    deadline = time.monotonic() + 0.5  # time enough for a wrongly invoked first request to land
+    while time.monotonic() < deadline and len(token.events) < 2:
+        time.sleep(0.01)
+    assert len(token.events) == 1  # only the second client's request reached the function
+
+
+def make_request_after(port: int) -> int:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("POST", "/connect/token", body=b"grant_type=client_credentials")
+        response = connection.getresponse()
+        response.read()
+        return response.status
     finally:
         connection.close()

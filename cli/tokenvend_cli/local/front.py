@@ -82,7 +82,10 @@ class ApiFront:
         request_id = new_request_id()
         method = scope["method"]
         raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1") or "/"
-        body = await _read_body(receive)
+        try:
+            body = await _read_body(receive)
+        except ConnectionAbortedError:  # the client left before its body arrived: no one to answer
+            return
         if body is None:
             response = gateway_error(413, "Request Entity Too Large", request_id)
         else:
@@ -129,12 +132,12 @@ class ApiFront:
 
 async def _read_body(receive) -> bytes | None:
     """The request's body, read to its end (keep-alive needs it read even for a 404); None
-    past API Gateway's payload limit."""
+    past API Gateway's payload limit; ConnectionAbortedError if the client left first."""
     chunks, size = [], 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            break
+            raise ConnectionAbortedError
         chunk = message.get("body", b"")
         size += len(chunk)
         if size <= MAX_REQUEST_BYTES:
@@ -177,8 +180,8 @@ class WsgiServer:
     THREADS = 16  # concurrent requests; idle keep-alive connections hold no thread
     KEEP_ALIVE = 1024  # idle connections kept open (cheroot's default, 10, closed the 11th client's each time)
 
-    def __init__(self, app, sock: socket.socket, *, server_name: str = SERVER_NAME, tls: tuple[str, str] | None = None):
-        """``tls``: a certificate file and its key file, to serve https."""
+    def __init__(self, app, sock: socket.socket, *, server_name: str, tls: tuple[str, str] | None = None):
+        """``server_name``: the Server header; ``tls``: a certificate file and its key file, to serve https."""
         from cheroot import wsgi
 
         class Bound(wsgi.Server):
@@ -192,7 +195,7 @@ class WsgiServer:
             def error_log(self, msg="", level=logging.INFO, traceback=False):
                 # a client that drops its connection is no news; anything else goes to our log
                 if level >= logging.WARNING or traceback:
-                    logger.log(max(level, logging.WARNING), "front server: %s", msg, exc_info=traceback)
+                    logger.log(max(level, logging.WARNING), "%s server: %s", server_name, msg, exc_info=traceback)
 
         self._server = Bound(sock.getsockname()[:2], app, numthreads=self.THREADS, server_name=server_name)
         self._server.keep_alive_conn_limit = self.KEEP_ALIVE
