@@ -259,7 +259,7 @@ class ApiServer:
         import uvicorn
 
         self._sock = sock
-        self._server = uvicorn.Server(uvicorn.Config(
+        self._server = _prompt_server(uvicorn.Config(
             app, interface="asgi3", http="h11", lifespan="off", log_config=None, access_log=False, server_header=False,
             headers=[("server", server_name)], timeout_keep_alive=self.KEEP_ALIVE_SECONDS,
             timeout_graceful_shutdown=self.STOP_SECONDS))
@@ -281,13 +281,61 @@ class ApiServer:
 
     def shutdown(self) -> None:
         self._stopped = True
-        self._server.should_exit = True
+        self._server.stop()
         with self._serving:  # until serve_forever has returned
             pass
 
     def server_close(self) -> None:
         self.shutdown()
         self._sock.close()
+
+
+def _prompt_server(config):
+    """uvicorn's server, which stops at once: uvicorn looks at ``should_exit`` every 0.1 s (its
+    tick also renews the Date header) and then pauses 0.1 s more, which each stop of a
+    short-lived server (every test that serves the functions) waited out. The lifespan
+    protocol is off, so its shutdown has nothing more to do."""
+    import uvicorn
+
+    class PromptServer(uvicorn.Server):
+        loop = stopping = None
+
+        async def main_loop(self) -> None:
+            self.loop, self.stopping = asyncio.get_running_loop(), asyncio.Event()
+            ticks = 0
+            while not await self.on_tick(ticks):
+                ticks = (ticks + 1) % 864000
+                try:
+                    await asyncio.wait_for(self.stopping.wait(), 0.1)
+                except TimeoutError:
+                    pass
+
+        async def shutdown(self, sockets=None) -> None:
+            # uvicorn's own, less its fixed 0.1 s pause: idle keep-alive connections close at
+            # once, and requests in flight still get timeout_graceful_shutdown to finish
+            for server in self.servers:
+                server.close()
+            for connection in list(self.server_state.connections):
+                connection.shutdown()
+            try:
+                async with asyncio.timeout(self.config.timeout_graceful_shutdown):
+                    while self.server_state.connections or self.server_state.tasks:
+                        await asyncio.sleep(0.01)
+            except TimeoutError:
+                for task in self.server_state.tasks:
+                    task.cancel()
+            for server in self.servers:
+                await server.wait_closed()
+
+        def stop(self) -> None:
+            self.should_exit = True
+            if self.loop is not None:
+                try:
+                    self.loop.call_soon_threadsafe(self.stopping.set)
+                except RuntimeError:  # the loop has closed: it stopped already
+                    pass
+
+    return PromptServer(config)
 
 
 def make_front_server(front: ApiFront, sock: socket.socket) -> ApiServer:
