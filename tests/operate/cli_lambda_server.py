@@ -22,8 +22,7 @@ def serve_functions(stack):
     functions = [LocalFunction(spec, {**spec.environment, **extra}).load() for spec in stack.template.functions()]
     front = ApiFront([(route, fn) for fn in functions for route in fn.spec.routes], log=lambda line: None)
     server = make_front_server(front, sock)
-    # shutdown() waits for the serving loop's next poll: 0.5 s by default, at every teardown
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         yield issuer

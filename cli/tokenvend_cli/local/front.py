@@ -212,11 +212,7 @@ class WsgiServer:
         if failed:
             raise failed[0]
 
-    @property
-    def port(self) -> int:
-        return self._server.bind_addr[1]
-
-    def serve_forever(self, poll_interval: float | None = None) -> None:
+    def serve_forever(self) -> None:
         try:
             self._server.serve()
         except KeyboardInterrupt:
@@ -270,7 +266,7 @@ class ApiServer:
     def port(self) -> int:
         return self._sock.getsockname()[1]
 
-    def serve_forever(self, poll_interval: float | None = None) -> None:
+    def serve_forever(self) -> None:
         with self._serving:
             if self._stopped:
                 return
