@@ -5,7 +5,6 @@ the table (``seed``), and the environment that points the functions at it."""
 from __future__ import annotations
 
 import json
-import logging
 import os
 import shlex
 import threading
