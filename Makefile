@@ -30,7 +30,7 @@ test: install
 ## on even where PYTHONDONTWRITEBYTECODE is set: without them each worker compiles and
 ## assertion-rewrites every module again, every run (2 s here).
 test-fast: install
-	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -m "not slow" --hypothesis-profile=fast -n auto
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -m "not slow" --hypothesis-profile=fast -n auto --dist loadfile
 
 ## bench: every benchmark, each beside its baseline from the same run (not part of `make test`; ~2 min)
 bench: install
