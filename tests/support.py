@@ -46,6 +46,16 @@ def load_event(name: str) -> dict:
     return json.loads((EVENTS / name).read_text())
 
 
+def reset_service_logger() -> None:
+    """The service's logging.Logger as a new process has it: no handler, and unmarked, so
+    the next Powertools ``Logger`` configures it again. Powertools marks it once per process
+    and binds its handler to the sys.stdout of that moment, which a test's capture closes."""
+    service = logging.getLogger("tokenvend")
+    service.handlers.clear()
+    for attribute in ("init", "powertools_handler"):
+        service.__dict__.pop(attribute, None)
+
+
 def load_function(name: str, module_name: str | None = None):
     """Import functions/<name>/app.py afresh under a unique module name (as Lambda would
     on a cold start), so each test gets its own container state.
@@ -53,10 +63,7 @@ def load_function(name: str, module_name: str | None = None):
     Powertools configures the service's logging.Logger once per process; a new container
     starts with none, so the previous container's handler (bound to an old stdout) goes.
     """
-    service = logging.getLogger("tokenvend")
-    service.handlers.clear()
-    for attribute in ("init", "powertools_handler"):
-        service.__dict__.pop(attribute, None)
+    reset_service_logger()
     module_name = module_name or f"tokenvend_function_{name}"
     spec = importlib.util.spec_from_file_location(module_name, ROOT / "functions" / name / "app.py")
     module = importlib.util.module_from_spec(spec)

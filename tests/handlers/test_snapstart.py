@@ -85,6 +85,8 @@ def test_before_snapshot_closes_every_aws_connection(counted, hooks, monkeypatch
 
 def test_after_restore_random_is_reseeded(counted, hooks):
     functions, _ = counted()
+    container = functions.token.container  # the function starts: its init registers the hooks
+    assert hooks["after"] == [(snapstart.after_restore, (container,))]
     random.seed(12)
     snapshot_state = random.getstate()
     run(hooks, "after")
