@@ -21,6 +21,28 @@ from cognito_pool import ORDERS, PRE_TOKEN_LAMBDA, REPORTS, make_pool
 ISSUER = "https://tokens.example.com"
 
 
+@pytest.fixture(scope="module", autouse=True)
+def each_pool_key_imported_once():
+    """moto's CreateUserPool imports the private JWK of its own resource file for every pool,
+    and the import recovers the RSA primes from n, e and d: 40-50 ms a pool. The file is
+    moto's and never changes, so each distinct JWK is imported once (keys are immutable)."""
+    from joserfc.jwk import RSAKey
+
+    import_key, keys = RSAKey.import_key, {}
+
+    def once(value, *args, **kwargs):
+        if args or kwargs or not isinstance(value, dict):
+            return import_key(value, *args, **kwargs)
+        text = json.dumps(value, sort_keys=True)
+        if text not in keys:
+            keys[text] = import_key(value)
+        return keys[text]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(RSAKey, "import_key", staticmethod(once))
+        yield
+
+
 @pytest.fixture
 def pool(aws):
     return make_pool(boto3.client("cognito-idp"))
