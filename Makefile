@@ -24,9 +24,10 @@ run: install
 test: install
 	$(BIN)/pytest
 
-## test-fast: the edit-test loop, about 20 s on a 2-core machine (45-51 s in one process before): everything
+## test-fast: the edit-test loop, 15-17 s on a 2-core machine (45-51 s in one process before): everything
 ## but the slow tests (servers, worker processes, sam and cfn-lint, real timeouts, soaks), property
-## tests with a tenth of their examples, spread over every core by pytest-xdist. Bytecode caches stay
+## tests with a tenth of their examples, spread over every core by pytest-xdist, whole files to a
+## worker (split test by test, both workers paid each file's one-off work). Bytecode caches stay
 ## on even where PYTHONDONTWRITEBYTECODE is set: without them each worker compiles and
 ## assertion-rewrites every module again, every run (2 s here).
 test-fast: install
