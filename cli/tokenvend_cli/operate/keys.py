@@ -24,7 +24,8 @@ import time
 import click
 
 from tokenvend.adapters.envelope import new_envelope_key
-from tokenvend.adapters.kms import KEY_SPECS, KMS_ALGORITHMS
+from tokenvend.adapters.key_table import STACK_TAG
+from tokenvend.adapters.kms import KMS_ALGORITHMS
 from tokenvend.key_lifecycle import (
     APIGW_JWKS_CACHE, MAX_CACHE_TTL, PUBLISH_DELAY, KeyLifecycleError, activate, check_removable, duration,
     is_published, iso, retired_until,
@@ -35,7 +36,6 @@ from .output import Command, Group, OpsError, columns, emit_json, warn
 from .key_table import KeyTable
 from .target import Target, stack_outputs, target_options
 
-STACK_TAG = "tokenvend:stack"
 clock = time.time  # the wall clock of every key command (a test's clock, in the rotation tests)
 WHEN_PUBLISHED = (f"on every warm function within its cache TTL (CacheTtlSeconds, at most "
                   f"{duration(MAX_CACHE_TTL)})")
@@ -141,13 +141,13 @@ def _stack_key_record(keys: KeyTable, target: Target, signing_key_id: str | None
     if not current:
         raise OpsError("the stack's signing key is unknown: use --stack NAME, the local stack, or "
                        "--signing-key-id, so it is recorded as the active key before a new one is added")
-    meta = keys.kms.describe_key(KeyId=current)["KeyMetadata"]
-    if target.signing_key_arn and meta["Arn"] != keys.kms.describe_key(KeyId=target.signing_key_arn)["KeyMetadata"]["Arn"]:
+    arn = keys.kms.describe_key(KeyId=current)["KeyMetadata"]["Arn"]
+    if target.signing_key_arn and arn != keys.kms.describe_key(KeyId=target.signing_key_arn)["KeyMetadata"]["Arn"]:
         raise OpsError(f"--signing-key-id {current} is not the stack's signing key ({target.signing_key_arn})")
-    alg = next((a for a, spec in KEY_SPECS.items() if spec == meta.get("KeySpec")), None)
-    if alg is None:
-        raise OpsError(f"the stack's signing key has key spec {meta.get('KeySpec')}, which tokenvend does not sign with")
-    return _record(keys, meta["Arn"], alg, ACTIVE, now)
+    try:
+        return keys.stack_key_record(arn, now)
+    except ValueError as exc:
+        raise OpsError(str(exc)) from None
 
 
 def _stack_tag(target: Target, stack_name: str | None) -> str | None:
@@ -187,9 +187,7 @@ def _create_kms_key(keys: KeyTable, alg: str, tag: str | None) -> str:
     if tag is None:
         raise OpsError("give --stack NAME or --stack-name NAME: a new key is tagged with its stack's name, "
                        "which the functions' policy requires before they may sign with it")
-    return keys.kms.create_key(
-        KeyUsage="SIGN_VERIFY", KeySpec=KEY_SPECS[alg], Description=f"{tag} access token signing key ({alg})",
-        Tags=[{"TagKey": STACK_TAG, "TagValue": tag}])["KeyMetadata"]["Arn"]
+    return keys.create_kms_key(alg, tag)
 
 
 @click.command("activate", cls=Command, short_help="Make a pending key sign; the active one retires.")
