@@ -30,6 +30,7 @@ EXPECTED = {
     "revocation-unsupported-token-type.json": ("introspection", 400, "unsupported_token_type"),
 }
 EMPTY_BODY = {"revocation-client-secret-basic.json"}  # RFC 7009 §2.2: a 200 with no content
+SCHEDULED = {"rotation-scheduled.json": "RotationFunction"}  # not HTTP: what the schedule sends
 
 
 def function_for(event: dict) -> str:
@@ -66,7 +67,27 @@ def invocations(quickstart_stack, tmp_path_factory):
 
 
 def test_every_event_file_has_an_expectation():
-    assert sorted(p.name for p in EVENTS.glob("*.json")) == sorted(EXPECTED)
+    assert sorted(p.name for p in EVENTS.glob("*.json")) == sorted([*EXPECTED, *SCHEDULED])
+
+
+def test_the_scheduled_event_runs_the_rotation_of_a_stack_with_key_rotation_days(tmp_path):
+    stack = DevStack(tmp_path / "stack.json", "--parameter-overrides", "KeyRotationDays=30").wait_ready()
+    try:
+        def run():
+            result = run_cli("invoke", SCHEDULED["rotation-scheduled.json"], str(EVENTS / "rotation-scheduled.json"),
+                             "--state-file", str(stack.state_file))
+            assert result.returncode == 0, result.stderr
+            return json.loads(result.stdout)  # the steps, nothing else
+
+        first, second = run(), run()
+        listed = run_cli("key", "list", "--json", "--state-file", str(stack.state_file))
+    finally:
+        stack.stop()
+    # the first run records the stack's key as the active one; the next has nothing to do for 30 days
+    (record,) = json.loads(listed.stdout)
+    assert (record["status"], record["key_id"]) == ("active", stack.state["signing_key_arn"])
+    assert first == {"rotation_days": 30, "steps": [{"action": "record_stack_key", "kid": record["kid"], "alg": "RS256"}]}
+    assert second == {"rotation_days": 30, "steps": []}
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

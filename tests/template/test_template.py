@@ -707,12 +707,16 @@ EVENT_FILES = {
 }
 
 
+# file stem: (the function, its ScheduleV2 event) for the events that are not HTTP requests
+SCHEDULED_EVENT_FILES = {"rotation-scheduled": ("RotationFunction", "Hourly")}
+
+
 def _load_event(stem):
     return json.loads((EVENTS / f"{stem}.json").read_text(encoding="utf-8"))
 
 
 def test_events_directory_holds_exactly_one_file_per_scenario():
-    assert sorted(p.stem for p in EVENTS.glob("*.json")) == sorted(EVENT_FILES)
+    assert sorted(p.stem for p in EVENTS.glob("*.json")) == sorted([*EVENT_FILES, *SCHEDULED_EVENT_FILES])
     request_ids = [_load_event(stem)["requestContext"]["requestId"] for stem in EVENT_FILES]
     assert len(set(request_ids)) == len(EVENT_FILES)
 
@@ -751,6 +755,26 @@ def test_event_is_a_payload_2_0_request_on_a_template_route(template, stem):
         assert base64.b64decode(event["body"], validate=True).decode("utf-8") == body
         assert event["headers"]["content-type"] == FORM
         assert event["headers"]["content-length"] == str(len(body.encode("utf-8")))
+
+
+@pytest.mark.parametrize("stem", sorted(SCHEDULED_EVENT_FILES))
+def test_a_scheduled_event_is_what_its_schedule_sends(template, stem):
+    function, name = SCHEDULED_EVENT_FILES[stem]
+    event = template["Resources"][function]["Properties"]["Events"][name]
+    assert event["Type"] == "ScheduleV2"
+    assert json.loads(event["Properties"]["Input"]) == _load_event(stem)
+
+
+def test_the_rotation_is_off_by_default_and_runs_hourly_when_on(template):
+    days = template["Parameters"]["KeyRotationDays"]
+    assert (days["Type"], days["Default"], days["MinValue"]) == ("Number", 0, 0)
+    assert template["Conditions"]["RotateKeys"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "KeyRotationDays"}, "0"]}]}
+    function = template["Resources"]["RotationFunction"]
+    assert function["Condition"] == template["Resources"]["RotationFunctionLogGroup"]["Condition"] == "RotateKeys"
+    schedule = function["Properties"]["Events"]["Hourly"]["Properties"]
+    assert (schedule["ScheduleExpression"], schedule["RetryPolicy"]) == ("rate(1 hour)", {"MaximumRetryAttempts": 0})
+    assert function["Properties"]["Environment"]["Variables"] == {
+        "TOKENVEND_STACK_NAME": {"Ref": "AWS::StackName"}, "TOKENVEND_KEY_ROTATION_DAYS": {"Ref": "KeyRotationDays"}}
 
 
 def test_envelope_mode_is_off_by_default_and_its_wrapping_key_exists_only_when_on(template):
