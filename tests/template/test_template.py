@@ -773,6 +773,7 @@ def test_the_rotation_is_off_by_default_and_runs_hourly_when_on(template):
     assert function["Condition"] == template["Resources"]["RotationFunctionLogGroup"]["Condition"] == "RotateKeys"
     schedule = function["Properties"]["Events"]["Hourly"]["Properties"]
     assert (schedule["ScheduleExpression"], schedule["RetryPolicy"]) == ("rate(1 hour)", {"MaximumRetryAttempts": 0})
+    assert function["Properties"]["SnapStart"] == {"ApplyOn": "None"}  # whatever SnapStart says for the others
     assert function["Properties"]["Environment"]["Variables"] == {
         "TOKENVEND_STACK_NAME": {"Ref": "AWS::StackName"}, "TOKENVEND_KEY_ROTATION_DAYS": {"Ref": "KeyRotationDays"}}
 
