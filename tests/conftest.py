@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
-from moto import mock_aws
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -126,6 +125,8 @@ def aws_credentials(monkeypatch):
 
 @pytest.fixture
 def aws(aws_credentials):
+    from moto import mock_aws  # here, not at the top: xdist's controller loads this file and runs no test
+
     with mock_aws():
         yield
 

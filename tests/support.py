@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote_plus, urlencode
 
-import boto3
-
 ROOT = Path(__file__).resolve().parents[1]
 FAST_PROFILE = "fast"  # `make test-fast` runs pytest --hypothesis-profile=fast
 EVENTS = ROOT / "events"
@@ -32,6 +30,8 @@ class Stack:
 
 
 def make_stack(parameters: dict | None = None) -> Stack:
+    import boto3
+
     from tokenvend_cli.local.provision import provision
     from tokenvend_cli.local.template import Template
 
@@ -116,6 +116,8 @@ class AwsCalls:
 
     @classmethod
     def install(cls) -> "AwsCalls":
+        import boto3
+
         boto3.setup_default_session()
         counter = cls()
         boto3.DEFAULT_SESSION.events.register("before-call", counter)
