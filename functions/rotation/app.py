@@ -26,7 +26,7 @@ from tokenvend.adapters.key_proof import KeyRefused
 from tokenvend.adapters.key_table import CREATED_BY_TAG, STACK_TAG, KeyChanged, SigningKeyTable
 from tokenvend.apigw import log_json
 from tokenvend.key_lifecycle import PUBLISH_DELAY, RETIREMENT_WINDOW, activate, iso
-from tokenvend.key_rotation import plan
+from tokenvend.key_rotation import Step, plan
 from tokenvend.model import PENDING
 
 CREATED_BY = "rotation"  # the tokenvend:created-by tag of the KMS keys this function creates
@@ -80,28 +80,31 @@ def remove(record, records, now) -> dict:
     return step
 
 
-STEPS = {"add": add, "activate": activate_pending, "remove": remove}
+def record_stack_key(record, records, now) -> dict:
+    keys.put_new(record)  # only if no run or operator recorded it meanwhile
+    return {"action": "record_stack_key", "kid": record.kid, "alg": record.alg}
+
+
+STEPS = {"record_stack_key": record_stack_key, "add": add, "activate": activate_pending, "remove": remove}
 
 
 def rotate(now: int) -> list[dict]:
     records, malformed = keys.read()
     for sk, why in malformed:
         logger.warning("malformed key record skipped", extra={"sk": sk, "why": why})
-    done = []
+    done, steps = [], plan(records, now, ROTATION_DAYS)
     if not records:  # the stack's own key signs: record it as the active key first, as `key add` does
         record = keys.stack_key_record(STACK_KEY_ID, now - 1)
-        keys.put_new(record)
-        records = [record]
-        done.append({"action": "record_stack_key", "kid": record.kid, "alg": record.alg})
-    for step in plan(records, now, ROTATION_DAYS):
+        steps = [Step("record_stack_key", record)]
+    for step in steps:
         try:
             done.append(STEPS[step.action](step.record, records, now))
         except KeyChanged as exc:
             logger.warning("signing key changed meanwhile; nothing of this step was written, the next run "
                            "looks again", extra={"action": step.action, "kid": step.record.kid, "changed": exc.kids})
-        except KeyRefused as exc:
-            logger.error("signing key refused", extra={"action": step.action, "kid": step.record.kid,
-                                                       "why": str(exc)})
+        except KeyRefused as exc:  # for an add, the key it would have replaced
+            logger.error("signing key refused; nothing of this step was recorded",
+                         extra={"action": step.action, "kid": step.record.kid, "why": str(exc)})
     for step in done:
         logger.info(f"signing key rotation: {step['action']}", extra=step)
     return done

@@ -222,3 +222,20 @@ def test_its_policy_grants_every_call_of_a_whole_rotation_and_only_for_this_stac
     (delete,) = granted["kms:ScheduleKeyDeletion"]
     assert delete["Condition"] == {"StringEquals": {"aws:ResourceTag/tokenvend:stack": {"Ref": "AWS::StackName"},
                                                     "aws:ResourceTag/tokenvend:created-by": "rotation"}}
+
+
+def test_two_first_runs_at_once_record_the_stacks_key_once(stack, functions, rotation):
+    # GIVEN a run that read no records, and another run (or `key add`) that recorded the stack's key meanwhile
+    read = rotation.keys.read
+    empty = read()
+    rotation.run(int(time.time()))
+    rotation.keys.read = lambda: empty
+    try:
+        steps = rotation.run(int(time.time()))
+    finally:
+        rotation.keys.read = read
+    # THEN the second writes nothing, says so, and the one record stays
+    assert steps == []
+    (line,) = [json.loads(line) for line in rotation.lines if "changed meanwhile" in line]
+    assert (line["action"], line["kid"]) == ("record_stack_key", signing_kid(functions))
+    assert [r.kid for r in read()[0]] == [signing_kid(functions)]
