@@ -61,10 +61,10 @@ def test_records_without_an_active_key_are_a_server_error(stack):
 # --- what a table write can and cannot do (an attacker with table access) -------------------
 
 def attacker_key():
-    from cryptography.hazmat.primitives.asymmetric import rsa
     from tokenvend.jwk import jwk_for
+    from unit.fakes import private_key
 
-    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = private_key("RS256", "attacker")  # one for the run; never a key the stack has
     return private, jwk_for(private.public_key(), "RS256")
 
 

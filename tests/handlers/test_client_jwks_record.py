@@ -8,11 +8,11 @@ import time
 
 import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from support import ISSUER, body, form_event
 from tokenvend.adapters.dynamodb_items import client_to_item, serialize
 from tokenvend.model import Client
+from unit.fakes import private_key
 
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
@@ -24,7 +24,7 @@ def test_a_malformed_jwks_in_the_table_is_invalid_client_not_500(functions, stac
     stack.dynamodb.put_item(TableName=stack.table, Item=item)
     now = int(time.time())
     assertion = jwt.encode({"iss": "jwt-client", "sub": "jwt-client", "aud": ISSUER, "exp": now + 60, "jti": jwks},
-                           rsa.generate_private_key(public_exponent=65537, key_size=2048), "RS256")
+                           private_key("RS256", "unregistered client"), "RS256")
     # WHEN it presents an assertion
     response = functions.token_call(form_event({"grant_type": "client_credentials", "client_assertion": assertion,
                                                 "client_assertion_type": JWT_BEARER}))

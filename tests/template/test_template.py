@@ -415,9 +415,10 @@ class _RecordingClient:
 
 def _aws_fakes():
     from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
 
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    from unit.fakes import private_key
+
+    key = private_key("RS256", "kms")  # one for the run: a fake KMS key, whichever test asks
     public_der = key.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
