@@ -24,7 +24,7 @@ run: install
 test: install
 	$(BIN)/pytest
 
-## test-fast: the edit-test loop, 15-17.5 s on a 2-core machine (45-51 s in one process before): everything
+## test-fast: the edit-test loop, 13.5-15.5 s on a 2-core machine (45-51 s in one process before): everything
 ## but the slow tests (servers, worker processes, sam and cfn-lint, real timeouts, soaks), property
 ## tests with a tenth of their examples, spread over every core by pytest-xdist, whole files to a
 ## worker (split test by test, both workers paid each file's one-off work). Bytecode caches stay
