@@ -216,9 +216,13 @@ def test_its_policy_grants_every_call_of_a_whole_rotation_and_only_for_this_stac
     for action in ("dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem"):
         (statement,) = granted[action]
         assert statement["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["SIGNING_KEYS"]}}
-    (create,) = granted["kms:CreateKey"]
-    assert create["Condition"]["StringEquals"]["aws:RequestTag/tokenvend:stack"] == {"Ref": "AWS::StackName"}
-    assert create["Condition"]["StringEquals"]["aws:RequestTag/tokenvend:created-by"] == "rotation"
+    # CreateKey with tags is also authorized as kms:TagResource: both only with this stack's two tags
+    for action in ("kms:CreateKey", "kms:TagResource"):
+        (statement,) = granted[action]
+        assert statement["Condition"]["StringEquals"]["aws:RequestTag/tokenvend:stack"] == {"Ref": "AWS::StackName"}
+        assert statement["Condition"]["StringEquals"]["aws:RequestTag/tokenvend:created-by"] == "rotation"
+        assert statement["Condition"]["ForAllValues:StringEquals"] == {
+            "aws:TagKeys": ["tokenvend:stack", "tokenvend:created-by"]}
     (delete,) = granted["kms:ScheduleKeyDeletion"]
     assert delete["Condition"] == {"StringEquals": {"aws:ResourceTag/tokenvend:stack": {"Ref": "AWS::StackName"},
                                                     "aws:ResourceTag/tokenvend:created-by": "rotation"}}
