@@ -775,6 +775,13 @@ def test_the_rotation_is_off_by_default_and_runs_hourly_when_on(template):
     schedule = function["Properties"]["Events"]["Hourly"]["Properties"]
     assert (schedule["ScheduleExpression"], schedule["RetryPolicy"]) == ("rate(1 hour)", {"MaximumRetryAttempts": 0})
     assert function["Properties"]["SnapStart"] == {"ApplyOn": "None"}  # whatever SnapStart says for the others
+    # named per stack, within a schedule name's 64 characters whatever the stack's (up to 128) name is
+    separator, (prefix, select) = schedule["Name"]["Fn::Join"]
+    index, split = select["Fn::Select"]
+    assert split == {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}
+    stack_id = f"arn:aws:cloudformation:us-east-1:123456789012:stack/{'t' * 128}/1f2e3d4c-5b6a-4789-8abc-def012345678"
+    name = separator.join([prefix, stack_id.split("/")[index]])
+    assert name == "tokenvend-rotation-1f2e3d4c-5b6a-4789-8abc-def012345678" and len(name) <= 64
     assert function["Properties"]["Environment"]["Variables"] == {
         "TOKENVEND_STACK_NAME": {"Ref": "AWS::StackName"}, "TOKENVEND_KEY_ROTATION_DAYS": {"Ref": "KeyRotationDays"}}
 
