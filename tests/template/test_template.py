@@ -137,6 +137,7 @@ def test_sam_build_produces_an_arm64_layer_and_both_functions(sam, tmp_path):
     assert (build_dir / "DiscoveryFunction" / "app.py").is_file()
     assert (build_dir / "IntrospectFunction" / "app.py").is_file()
     assert (build_dir / "RevocationFunction" / "app.py").is_file()
+    assert (build_dir / "RotationFunction" / "app.py").is_file()  # built whatever KeyRotationDays is
 
 
 # --- structure -------------------------------------------------------------------
