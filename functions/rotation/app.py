@@ -72,7 +72,7 @@ def remove(record, records, now) -> dict:
     step = {"action": "remove", "kid": record.kid, "key_id": record.key_id, "kms_key_deletion": None}
     others = {r.key_id for r in records if r.kid != record.kid}
     if not record.wrapped_key and record.key_id not in others:
-        tags = {t["TagKey"]: t["TagValue"] for t in keys.kms.list_resource_tags(KeyId=record.key_id).get("Tags", [])}
+        tags = keys.tags(record.key_id)
         if tags.get(CREATED_BY_TAG) == CREATED_BY and tags.get(STACK_TAG) == STACK_NAME:
             key_id = record.key_id.rsplit("/", 1)[-1]  # KMS takes either; moto's ScheduleKeyDeletion the id only
             deletion = keys.kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=DELETION_WINDOW_DAYS)

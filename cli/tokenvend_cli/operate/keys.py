@@ -176,7 +176,7 @@ def _check_wrapping_key(keys: KeyTable, target: Target, wrapping_key_id: str) ->
 
 
 def _check_tag(keys: KeyTable, key_id: str, tag: str | None) -> None:
-    tags = {t["TagKey"]: t["TagValue"] for t in keys.kms.list_resource_tags(KeyId=key_id).get("Tags", [])}
+    tags = keys.tags(key_id)
     if tag is None or tags.get(STACK_TAG) != tag:
         raise OpsError(f"KMS key {key_id} must carry the tag {STACK_TAG}={tag or '<stack name>'} (it has "
                        f"{tags.get(STACK_TAG)!r}): the functions' policy lets them sign only with such keys")

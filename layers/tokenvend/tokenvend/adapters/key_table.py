@@ -87,8 +87,10 @@ class SigningKeyTable:
 
     def record_for(self, key_id: str, alg: str, status: str, now: int) -> SigningKeyRecord:
         """The record of a KMS key (ValueError if its key spec cannot sign ``alg``)."""
-        jwk = KmsSigner(key_id, alg, self.kms).public_jwk()
-        arn = self.kms.describe_key(KeyId=key_id)["KeyMetadata"]["Arn"]
+        return self._record(self.kms.describe_key(KeyId=key_id)["KeyMetadata"]["Arn"], alg, status, now)
+
+    def _record(self, arn: str, alg: str, status: str, now: int) -> SigningKeyRecord:
+        jwk = KmsSigner(arn, alg, self.kms).public_jwk()
         return SigningKeyRecord(jwk["kid"], arn, alg, status, jwk, created_at=now,
                                 activated_at=now if status == ACTIVE else None)
 
@@ -101,7 +103,11 @@ class SigningKeyTable:
         if alg is None:
             raise ValueError(f"the stack's signing key has key spec {meta.get('KeySpec')}, which tokenvend "
                              "does not sign with")
-        return self.record_for(meta["Arn"], alg, ACTIVE, now)
+        return self._record(meta["Arn"], alg, ACTIVE, now)
+
+    def tags(self, key_id: str) -> dict[str, str]:
+        """A KMS key's tags, by tag key."""
+        return {t["TagKey"]: t["TagValue"] for t in self.kms.list_resource_tags(KeyId=key_id).get("Tags", [])}
 
     def create_kms_key(self, alg: str, stack: str, *, created_by: str | None = None) -> str:
         """A new KMS signing key for ``alg``, tagged with its stack's name (and with who made
