@@ -13,6 +13,7 @@ here by its class in ``cryptography.hazmat.primitives.asymmetric.ec`` and made o
 
 from __future__ import annotations
 
+import functools
 import threading
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,7 @@ KMS_ALGORITHMS = {
 }
 
 
+@functools.cache  # made once: an ECDSA signer converts every token's signature with it
 def ec_curve(alg: str) -> ec.EllipticCurve:
     """The curve of an ECDSA algorithm of ``KMS_ALGORITHMS``."""
     from cryptography.hazmat.primitives.asymmetric import ec
