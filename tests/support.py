@@ -62,6 +62,16 @@ def make_stack(parameters: dict | None = None) -> Stack:
     return Stack(template, dynamodb, kms, physical["Table"]["Ref"], physical["SigningKey"]["Arn"], environment)
 
 
+def policy_statements(template: dict, function: str) -> list[dict]:
+    """The statements of a template function's inline policies (template.yaml as cfn-flip
+    reads it); a conditional statement (``Fn::If``) is judged as present."""
+    statements = []
+    for policy in template["Resources"][function]["Properties"]["Policies"]:
+        for statement in policy["Statement"]:
+            statements.append(statement["Fn::If"][1] if "Fn::If" in statement else statement)
+    return statements
+
+
 def load_event(name: str) -> dict:
     return json.loads((EVENTS / name).read_text())
 

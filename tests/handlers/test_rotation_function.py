@@ -11,7 +11,10 @@ import time
 import jwt
 import pytest
 
-from support import LambdaContext, activate_envelope_key, body, issue_token, load_event, load_function, make_stack
+from support import (
+    ROOT, LambdaContext, activate_envelope_key, body, issue_token, load_event, load_function, make_stack,
+    policy_statements,
+)
 from tokenvend.key_lifecycle import PUBLISH_DELAY, RETIREMENT_WINDOW
 from tokenvend.key_rotation import DAY
 
@@ -165,19 +168,6 @@ def test_a_record_changed_by_an_operator_meanwhile_is_left_as_the_operator_wrote
     assert records[added["kid"]].activated_at == start + ROTATION_DAYS * DAY + 60
 
 
-def template_statements() -> list[dict]:
-    from cfn_tools import load_yaml
-
-    from support import ROOT
-
-    resource = load_yaml((ROOT / "template.yaml").read_text())["Resources"]["RotationFunction"]
-    statements = []
-    for policy in resource["Properties"]["Policies"]:
-        for statement in policy["Statement"]:
-            statements.append(statement["Fn::If"][1] if "Fn::If" in statement else statement)
-    return statements
-
-
 def record_calls(rotation) -> list[str]:
     """Each AWS call the rotation function's clients make from now on, as its IAM action."""
     called = []
@@ -189,8 +179,10 @@ def record_calls(rotation) -> list[str]:
 
 def granted_actions() -> dict[str, list[dict]]:
     """Each IAM action the RotationFunction's policy names, with the statements that grant it."""
+    from cfn_tools import load_yaml
+
     granted = {}
-    for statement in template_statements():
+    for statement in policy_statements(load_yaml((ROOT / "template.yaml").read_text()), "RotationFunction"):
         actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
         for action in actions:
             granted.setdefault(action, []).append(statement)

@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 from cfn_tools import load_yaml
 
+from support import policy_statements
+
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
 EVENTS = ROOT / "events"
@@ -438,16 +440,6 @@ def _actions(client):
     return [action for action, _ in client.calls]
 
 
-def _statements(template, function):
-    statements = []
-    for policy in template["Resources"][function]["Properties"]["Policies"]:
-        for statement in policy["Statement"]:
-            if "Fn::If" in statement:  # a conditional statement: judge it as present
-                statement = statement["Fn::If"][1]
-            statements.append(statement)
-    return statements
-
-
 def _pk(action, params):
     if action == "dynamodb:Query":
         return params["ExpressionAttributeValues"][":pk"]["S"]
@@ -512,7 +504,7 @@ def _allows(statement, action, params, tags=None) -> bool:
 
 def _dynamodb_actions(template, function) -> set[str]:
     actions = set()
-    for statement in _statements(template, function):
+    for statement in policy_statements(template, function):
         listed = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
         actions |= {a for a in listed if a.startswith("dynamodb:")}
     return actions
@@ -534,7 +526,7 @@ def test_token_function_policy_allows_every_call_its_adapters_make(template):
     store.get_catalog()
     assert DynamoDBReplayCache("table", dynamodb).add_once("client#jti-1", 1764450000) is True
 
-    statements = _statements(template, "TokenFunction")
+    statements = policy_statements(template, "TokenFunction")
     assert _actions(kms) == ["kms:GetPublicKey", "kms:Sign"]
     assert _actions(dynamodb) == ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"]
     for action, params in dynamodb.calls + kms.calls:
@@ -550,7 +542,7 @@ def test_token_function_policy_allows_every_call_its_adapters_make(template):
 
 
 def test_token_function_policy_refuses_other_partitions(template):
-    statements = _statements(template, "TokenFunction")
+    statements = policy_statements(template, "TokenFunction")
     for action, pk in [("dynamodb:GetItem", "CATALOG"), ("dynamodb:Query", "CLIENT#client"),
                        ("dynamodb:PutItem", "CLIENT#client"), ("dynamodb:GetItem", "SIGNING_KEYS")]:
         params = {"Key": {"pk": {"S": pk}}, "Item": {"pk": {"S": pk}},
@@ -568,7 +560,7 @@ def test_discovery_function_policy_allows_every_call_its_adapters_make(template)
     KeyRing("table", dynamodb, kms, KmsSigner(STACK_KEY, "RS256", kms)).published_keys()
     DynamoDBStore("table", dynamodb).get_catalog()
 
-    statements = _statements(template, "DiscoveryFunction")
+    statements = policy_statements(template, "DiscoveryFunction")
     assert _actions(kms) == ["kms:GetPublicKey"]
     assert _actions(dynamodb) == ["dynamodb:Query", "dynamodb:Query"]
     for action, params in dynamodb.calls + kms.calls:
@@ -593,7 +585,7 @@ def test_introspect_function_may_read_only_the_catalog_keys_and_revocations(temp
     DynamoDBStore("table", dynamodb).get_catalog()
     assert DynamoDBRevocations("table", dynamodb).is_revoked("jti-1") is False
 
-    statements = _statements(template, "IntrospectFunction")
+    statements = policy_statements(template, "IntrospectFunction")
     assert _actions(kms) == ["kms:GetPublicKey"]
     assert _actions(dynamodb) == ["dynamodb:Query", "dynamodb:Query", "dynamodb:GetItem"]
     assert dynamodb.calls[2][1]["ConsistentRead"] is True  # a revocation shows at once
@@ -623,7 +615,7 @@ def test_revocation_function_may_read_clients_and_keys_and_write_only_revocation
     DynamoDBReplayCache("table", dynamodb).add_once("client#jti-1", 1764450000)
     DynamoDBRevocations("table", dynamodb).revoke("jti-1", "client", 1764450000)
 
-    statements = _statements(template, "RevocationFunction")
+    statements = policy_statements(template, "RevocationFunction")
     assert _actions(kms) == ["kms:GetPublicKey"]
     assert _actions(dynamodb) == ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:PutItem"]
     for action, params in dynamodb.calls + kms.calls:
@@ -829,9 +821,9 @@ def test_a_rotated_key_is_proven_and_signs_only_with_the_stack_tag(template, tag
     assert (sign[0], sign[1]["KeyId"], sign[1]["SigningAlgorithm"]) == (
         "kms:Sign", ROTATED_KEY, "RSASSA_PKCS1_V1_5_SHA_256")
     for function in ("TokenFunction", "DiscoveryFunction"):
-        statements = _statements(template, function)
+        statements = policy_statements(template, function)
         assert any(_allows(s, *proof, tags) for s in statements) is allowed
-    statements = _statements(template, "TokenFunction")
+    statements = policy_statements(template, "TokenFunction")
     assert any(_allows(s, *sign, tags) for s in statements) is allowed
     # never with an algorithm tokenvend does not sign with (PSS, or a digest of KMS's choosing)
     other_algorithm = (sign[0], {**sign[1], "SigningAlgorithm": "RSASSA_PSS_SHA_256"})
@@ -839,7 +831,7 @@ def test_a_rotated_key_is_proven_and_signs_only_with_the_stack_tag(template, tag
 
 
 def test_the_stacks_key_signs_only_with_its_one_algorithm(template):
-    statements = _statements(template, "TokenFunction")
+    statements = policy_statements(template, "TokenFunction")
     call = ("kms:Sign", {"KeyId": STACK_KEY, "SigningAlgorithm": "RSASSA_PKCS1_V1_5_SHA_256"})
     assert any(_allows(s, *call) for s in statements)
     for algorithm in ("ECDSA_SHA_256", "RSASSA_PSS_SHA_256", "RSASSA_PKCS1_V1_5_SHA_512"):
@@ -863,7 +855,7 @@ def test_an_envelope_key_is_unwrapped_only_under_tokenvends_context(template):
     (call,) = _token_function_calls(record, kms)
     assert call[0] == "kms:Decrypt" and call[1]["EncryptionContext"] == encryption_context(jwk["kid"])
     for function in ("TokenFunction", "DiscoveryFunction"):  # discovery derives the public half
-        statements = _statements(template, function)
+        statements = policy_statements(template, function)
         assert any(_allows(s, *call) for s in statements)
         other_context = (call[0], {**call[1], "EncryptionContext": {"tokenvend:purpose": "something-else"}})
         assert not any(_allows(s, *other_context) for s in statements)
