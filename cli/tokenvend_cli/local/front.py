@@ -86,18 +86,14 @@ class ApiFront:
             body = await _read_body(receive)
         except ConnectionAbortedError:  # the client left before its body arrived: no one to answer
             return
-        if body is None:
-            response = gateway_error(413, "Request Entity Too Large", request_id)
-        else:
-            client, server = scope.get("client") or ("", 0), scope.get("server") or ("", 0)
-            call = HttpCall(method=method, raw_path=raw_path, raw_query=scope["query_string"].decode("latin-1"),
-                            headers=tuple((name.decode("latin-1"), value.decode("latin-1"))
-                                          for name, value in scope["headers"]),
-                            body=body, source_ip=client[0], protocol=f"HTTP/{scope['http_version']}", port=server[1])
-            if self._invoking is None:
-                self._invoking = ThreadPoolExecutor(INVOKING_THREADS, thread_name_prefix="api-front")
-            response = await asyncio.get_running_loop().run_in_executor(self._invoking, self.respond, call,
-                                                                        request_id)
+        client, server = scope.get("client") or ("", 0), scope.get("server") or ("", 0)
+        call = HttpCall(method=method, raw_path=raw_path, raw_query=scope["query_string"].decode("latin-1"),
+                        headers=tuple((name.decode("latin-1"), value.decode("latin-1"))
+                                      for name, value in scope["headers"]),
+                        body=body, source_ip=client[0], protocol=f"HTTP/{scope['http_version']}", port=server[1])
+        if self._invoking is None:
+            self._invoking = ThreadPoolExecutor(INVOKING_THREADS, thread_name_prefix="api-front")
+        response = await asyncio.get_running_loop().run_in_executor(self._invoking, self.respond, call, request_id)
         await send({"type": "http.response.start", "status": response.status,
                     "headers": [(name.encode("latin-1"), value.encode("latin-1")) for name, value in response.headers]})
         await send({"type": "http.response.body", "body": b"" if method == "HEAD" else response.body})
@@ -130,21 +126,21 @@ class ApiFront:
         return gateway_response(result, request_id)
 
 
-async def _read_body(receive) -> bytes | None:
-    """The request's body, read to its end (keep-alive needs it read even for a 404); None
-    past API Gateway's payload limit; ConnectionAbortedError if the client left first."""
+async def _read_body(receive) -> bytes:
+    """The request's body, read to its end (keep-alive needs it read even for a 404), kept
+    only until it is past API Gateway's payload limit (``respond`` answers that with 413);
+    ConnectionAbortedError if the client left first."""
     chunks, size = [], 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
             raise ConnectionAbortedError
-        chunk = message.get("body", b"")
-        size += len(chunk)
         if size <= MAX_REQUEST_BYTES:
-            chunks.append(chunk)
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
         if not message.get("more_body"):
             break
-    return b"".join(chunks) if size <= MAX_REQUEST_BYTES else None
+    return b"".join(chunks)
 
 
 def _reason(status: int) -> str:
