@@ -146,18 +146,9 @@ def quickstart():
 @pytest.fixture
 def moto_server(aws_credentials):
     """A moto server on a loopback port of its own (bound to port 0, so parallel workers never
-    race for one), as `tokenvend dev` runs one; its URL."""
-    import functools
+    race for one): the one `tokenvend dev` runs; its URL."""
+    from tokenvend_cli.local.stack import MotoServer
 
-    from moto.server import ThreadedMotoServer
-    from werkzeug.serving import BaseWSGIServer
-
-    with pytest.MonkeyPatch.context() as patch:
-        # serve_forever looks for a shutdown every 0.5 s, and stop() waited that out
-        patch.setattr(BaseWSGIServer, "serve_forever",
-                      functools.partialmethod(BaseWSGIServer.serve_forever, poll_interval=0.02))
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
-        host, port = server.get_host_and_port()
-        yield f"http://{host}:{port}"
-        server.stop()
+    server = MotoServer("127.0.0.1", 0)
+    yield server.url
+    server.stop()

@@ -49,9 +49,6 @@ def credentials_in(event: dict) -> list[str]:
     return [v for v in values if v]
 
 
-FUNCTIONS = ("token", "discovery", "introspect", "revocation")
-
-
 @pytest.fixture
 def deployed(stack, monkeypatch):
     """The functions as Lambda would start them: the template's environment, fresh
