@@ -92,10 +92,11 @@ def rotate(now: int) -> list[dict]:
     records, malformed = keys.read()
     for sk, why in malformed:
         logger.warning("malformed key record skipped", extra={"sk": sk, "why": why})
-    done, steps = [], plan(records, now, ROTATION_DAYS)
-    if not records:  # the stack's own key signs: record it as the active key first, as `key add` does
-        record = keys.stack_key_record(STACK_KEY_ID, now - 1)
-        steps = [Step("record_stack_key", record)]
+    if records:
+        steps = plan(records, now, ROTATION_DAYS)
+    else:  # the stack's own key signs: record it as the active key first, as `key add` does
+        steps = [Step("record_stack_key", keys.stack_key_record(STACK_KEY_ID, now - 1))]
+    done = []
     for step in steps:
         try:
             done.append(STEPS[step.action](step.record, records, now))
