@@ -211,7 +211,13 @@ def test_its_policy_grants_every_call_of_a_whole_rotation_and_only_for_this_stac
     for action in ("dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem"):
         (statement,) = granted[action]
         assert statement["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["SIGNING_KEYS"]}}
-    # CreateKey with tags is also authorized as kms:TagResource: both only with this stack's two tags
+    # IAM has no dynamodb:TransactWriteItems action to grant: a statement naming it would grant nothing
+    assert "dynamodb:TransactWriteItems" not in granted
+    # CreateKey with tags is also authorized as kms:TagResource, whose request context need not
+    # hold CreateKey's key spec and usage: TagResource's statement conditions on the tags alone
+    (tag_resource,) = granted["kms:TagResource"]
+    assert set(tag_resource["Condition"]["StringEquals"]) == {
+        "aws:RequestTag/tokenvend:stack", "aws:RequestTag/tokenvend:created-by"}
     for action in ("kms:CreateKey", "kms:TagResource"):
         (statement,) = granted[action]
         assert statement["Condition"]["StringEquals"]["aws:RequestTag/tokenvend:stack"] == {"Ref": "AWS::StackName"}
